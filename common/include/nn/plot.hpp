@@ -1,0 +1,56 @@
+// plot.hpp — PNG plots through gnuplot (via gnuplot-iostream).
+//
+// Headless by default: every plot is written to a PNG file with gnuplot's
+// pngcairo terminal, which needs no display. If gnuplot is not installed, a
+// plot prints one warning and is skipped; the CSV beside it still holds the
+// numbers. With set_interactive(true) (a program's --show flag) each plot is
+// also opened in a window, when a display and a gnuplot with a window
+// terminal exist (gnuplot-nox has none: install gnuplot-qt for that).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nn::plot {
+
+struct Series {
+  std::string title;
+  std::vector<double> x, y;
+  std::string style = "lines lw 2";  // any gnuplot "with" clause
+};
+
+struct Options {
+  std::string title, xlabel, ylabel;
+  bool log_y = false;
+  std::optional<double> y_min, y_max;
+  int width = 900, height = 600;
+};
+
+// A line (or point) chart of several series.
+bool lines(const std::filesystem::path& png, const std::vector<Series>& series, const Options& options);
+
+// Labelled 2-D points.
+struct LabelledPoints {
+  std::vector<double> x, y;
+  std::vector<int> label;  // 0 or 1 (or a class index)
+};
+
+// A 2-D classifier's picture: `probability` sampled on a grid of nx × ny
+// points over [x_min, x_max] × [y_min, y_max] (row-major, y outer), shown as
+// a heat map with the 0.5 contour, and the data points on top.
+struct Grid {
+  int nx = 0, ny = 0;
+  double x_min = 0, x_max = 1, y_min = 0, y_max = 1;
+  std::vector<double> probability;  // ny * nx values in [0, 1]
+};
+bool decision_boundary(const std::filesystem::path& png, const Grid& grid, const LabelledPoints& points,
+                       const Options& options);
+
+// Whether plots also open a window.
+void set_interactive(bool on);
+// Whether gnuplot can be run at all (checked once).
+bool available();
+
+}  // namespace nn::plot

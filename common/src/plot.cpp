@@ -1,0 +1,146 @@
+#include "nn/plot.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+// gnuplot-iostream opens a pipe to gnuplot and streams data in its format.
+#include <gnuplot-iostream.h>
+
+#include "nn/error.hpp"
+
+namespace nn::plot {
+
+namespace {
+
+bool g_interactive = false;
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void common_settings(std::ostream& gp, const Options& o) {
+  if (!o.title.empty()) gp << "set title " << quote(o.title) << " noenhanced\n";
+  if (!o.xlabel.empty()) gp << "set xlabel " << quote(o.xlabel) << " noenhanced\n";
+  if (!o.ylabel.empty()) gp << "set ylabel " << quote(o.ylabel) << " noenhanced\n";
+  if (o.log_y) gp << "set logscale y\n";
+  if (o.y_min || o.y_max)
+    gp << "set yrange [" << (o.y_min ? std::to_string(*o.y_min) : "*") << ":"
+       << (o.y_max ? std::to_string(*o.y_max) : "*") << "]\n";
+  gp << "set grid\nset key noenhanced\n";
+}
+
+void png_terminal(std::ostream& gp, const std::filesystem::path& png, const Options& o) {
+  gp << "set terminal pngcairo size " << o.width << "," << o.height << " font \"sans,11\"\n";
+  gp << "set output " << quote(png.string()) << "\n";
+}
+
+bool prepare(const std::filesystem::path& png) {
+  if (!available()) return false;
+  if (png.has_parent_path()) std::filesystem::create_directories(png.parent_path());
+  return true;
+}
+
+template <typename Body>
+bool render(const std::filesystem::path& png, const Options& options, Body&& body) {
+  if (!prepare(png)) return false;
+  {
+    Gnuplot gp("gnuplot");
+    png_terminal(gp, png, options);
+    common_settings(gp, options);
+    body(gp);
+    gp << "set output\n";
+  }  // closing the pipe waits for gnuplot to finish the file
+  if (!std::filesystem::exists(png)) {
+    std::fprintf(stderr, "warning: gnuplot did not write %s\n", png.string().c_str());
+    return false;
+  }
+  if (g_interactive) {
+    if (!std::getenv("DISPLAY")) {
+      std::fprintf(stderr, "note: --show needs a display (DISPLAY is not set); see %s\n", png.string().c_str());
+    } else {
+      Gnuplot gp("gnuplot -persist");
+      common_settings(gp, options);
+      body(gp);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void set_interactive(bool on) { g_interactive = on; }
+
+bool available() {
+  static const bool ok = [] {
+    const bool found = std::system("command -v gnuplot >/dev/null 2>&1") == 0;
+    if (!found)
+      std::fprintf(stderr, "warning: gnuplot is not installed, so no PNG plots are written "
+                           "(the CSV files hold the same numbers; apt-get install gnuplot-nox)\n");
+    return found;
+  }();
+  return ok;
+}
+
+bool lines(const std::filesystem::path& png, const std::vector<Series>& series, const Options& options) {
+  return render(png, options, [&](Gnuplot& gp) {
+    gp << "plot ";
+    for (std::size_t i = 0; i < series.size(); ++i)
+      gp << (i ? ", " : "") << "'-' with " << series[i].style << " title " << quote(series[i].title);
+    gp << "\n";
+    for (const auto& s : series) {
+      if (s.x.size() != s.y.size()) throw Error("plot series '" + s.title + "' has x and y of different lengths");
+      std::vector<std::pair<double, double>> xy;
+      xy.reserve(s.x.size());
+      for (std::size_t i = 0; i < s.x.size(); ++i) xy.emplace_back(s.x[i], s.y[i]);
+      gp.send1d(xy);
+    }
+  });
+}
+
+bool decision_boundary(const std::filesystem::path& png, const Grid& grid, const LabelledPoints& points,
+                       const Options& options) {
+  if (grid.probability.size() != static_cast<std::size_t>(grid.nx) * static_cast<std::size_t>(grid.ny))
+    throw Error("decision_boundary: grid has " + std::to_string(grid.probability.size()) + " values, expected " +
+                std::to_string(grid.nx * grid.ny));
+  Options o = options;
+  o.height = o.width;
+  return render(png, o, [&](Gnuplot& gp) {
+    const double dx = (grid.x_max - grid.x_min) / (grid.nx - 1);
+    const double dy = (grid.y_max - grid.y_min) / (grid.ny - 1);
+    // The heat map and the p = 0.5 contour go through a data block so the
+    // grid is sent once and used twice.
+    gp << "$grid << EOD\n";
+    for (int j = 0; j < grid.ny; ++j) {
+      for (int i = 0; i < grid.nx; ++i)
+        gp << grid.x_min + i * dx << " " << grid.y_min + j * dy << " "
+           << grid.probability[static_cast<std::size_t>(j * grid.nx + i)] << "\n";
+      gp << "\n";
+    }
+    gp << "EOD\n";
+    gp << "set xrange [" << grid.x_min << ":" << grid.x_max << "]\nset yrange [" << grid.y_min << ":"
+       << grid.y_max << "]\n";
+    gp << "set size ratio -1\nset cbrange [0:1]\nset cblabel 'P(class 1)'\n";
+    gp << "set palette defined (0 '#4575b4', 0.5 '#f7f7f7', 1 '#d73027')\n";
+    gp << "set contour base\nset cntrparam levels discrete 0.5\nunset surface\nset view map\n";
+    gp << "set table $contour\nsplot $grid using 1:2:3 with lines\nunset table\nunset contour\n";
+    gp << "plot $grid using 1:2:3 with image notitle, "
+          "$contour using 1:2 with lines lw 2 lc rgb 'black' title 'p = 0.5', "
+          "'-' with points pt 7 ps 0.8 lc rgb '#08306b' title 'class 0', "
+          "'-' with points pt 9 ps 0.9 lc rgb '#67000d' title 'class 1'\n";
+    for (int cls = 0; cls <= 1; ++cls) {
+      std::vector<std::pair<double, double>> xy;
+      for (std::size_t i = 0; i < points.label.size(); ++i)
+        if ((points.label[i] != 0) == (cls == 1)) xy.emplace_back(points.x[i], points.y[i]);
+      if (xy.empty()) xy.emplace_back(NAN, NAN);
+      gp.send1d(xy);
+    }
+  });
+}
+
+}  // namespace nn::plot

@@ -1,0 +1,86 @@
+#include "nn/report.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "nn/error.hpp"
+
+namespace nn {
+
+CsvWriter::CsvWriter(const std::filesystem::path& path, const std::vector<std::string>& header)
+    : path_(path), columns_(header.size()) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  out_.open(path);
+  if (!out_) throw Error("cannot open " + path.string() + " for writing");
+  for (std::size_t i = 0; i < header.size(); ++i) out_ << (i ? "," : "") << header[i];
+  out_ << '\n';
+}
+
+void CsvWriter::check_columns(std::size_t n) {
+  if (n != columns_)
+    throw Error("CSV " + path_.string() + ": row has " + std::to_string(n) + " values, header has " +
+                std::to_string(columns_));
+}
+
+void CsvWriter::row(std::initializer_list<double> values) { row(std::vector<double>(values)); }
+
+void CsvWriter::row(const std::vector<double>& values) {
+  check_columns(values.size());
+  char buf[32];
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%.9g", values[i]);
+    out_ << (i ? "," : "") << buf;
+  }
+  out_ << '\n';
+  if (!out_) throw Error("error writing " + path_.string());
+}
+
+void CsvWriter::row(std::string_view label, const std::vector<double>& values) {
+  check_columns(values.size() + 1);
+  out_ << label;
+  char buf[32];
+  for (double v : values) {
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    out_ << ',' << buf;
+  }
+  out_ << '\n';
+  if (!out_) throw Error("error writing " + path_.string());
+}
+
+Progress::Progress(std::string label, std::size_t total)
+    : label_(std::move(label)), total_(total), tty_(isatty(STDERR_FILENO) != 0) {}
+
+Progress::~Progress() {
+  if (drawn_ && !finished_) std::fputc('\n', stderr);
+}
+
+void Progress::update(std::size_t done, std::string_view status) {
+  const double t = clock_.seconds();
+  if (t < 1.0) return;
+  const double interval = tty_ ? 0.1 : 5.0;
+  if (last_draw_ >= 0.0 && t - last_draw_ < interval) return;
+  last_draw_ = t;
+  draw(done, status, false);
+}
+
+void Progress::finish(std::string_view status) {
+  if (finished_) return;
+  finished_ = true;
+  if (drawn_ || clock_.seconds() >= 1.0) draw(total_, status, true);
+}
+
+void Progress::draw(std::size_t done, std::string_view status, bool final_line) {
+  constexpr int kWidth = 24;
+  const double frac = total_ ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
+  const int filled = static_cast<int>(frac * kWidth + 0.5);
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.resize(kWidth, '.');
+  std::fprintf(stderr, "%s%-12s [%s] %zu/%zu  %.*s  %.1f s%s", tty_ ? "\r" : "", label_.c_str(), bar.c_str(),
+               done, total_, static_cast<int>(status.size()), status.data(), clock_.seconds(),
+               tty_ && !final_line ? "\033[K" : "\n");
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+}  // namespace nn
