@@ -1,0 +1,60 @@
+// vexp.hpp — the exponential of a whole array: chapter 2's SIMD inner loop.
+//
+// sigmoid, tanh, ELU and softmax all spend their time in e^x. The library
+// exp (std::exp) is one scalar call per element; this is the same function
+// computed eight (AVX2) or sixteen (AVX-512) elements at a time.
+//
+// The method, identical in every variant:
+//   1. range reduction   x = k·ln2 + r,  k = round(x·log2 e),  |r| ≤ ln2/2
+//                        r = (x − k·ln2_hi) − k·ln2_lo   (Cody–Waite: ln2_hi
+//                        has 9 significant bits, so k·ln2_hi and the first
+//                        subtraction are exact for every k that occurs)
+//   2. e^r               the Taylor polynomial of degree 7 in Horner form;
+//                        its truncation error on |r| ≤ 0.3466 is below
+//                        r^8/8!·e^|r| ≈ 7.4e-9 relative, far under float rounding
+//   3. e^x = e^r · 2^k   2^k built from the exponent bits, applied as two
+//                        factors 2^(k/2)·2^(k − k/2) so that the results that
+//                        overflow to +inf or underflow into denormals and 0
+//                        come out right instead of wrapping the exponent field
+//   Inputs are clamped to [−104, 89] first (e^−104 rounds to 0, e^89 to +inf
+//   in float); NaN in gives NaN out.
+//
+// Stated error bound, over x in [−87, 88] (where e^x is a normal float):
+//   |vexp(x) − e^x| / e^x ≤ 2e-7   for every variant (about 1.7 ulp at worst;
+//   measured maxima and the test are in tests/ch02/test_vexp.cpp). Outside:
+//   x > 88.72 → +inf, x < −103.98 → 0, denormal results between.
+//
+// Variants with the same signature, as for the dot product (nn/kernels.hpp):
+//   exp_scalar   the reference: one element at a time, no FMA
+//   exp_avx2     AVX2 + FMA, 8 floats a register
+//   exp_avx512   AVX-512F, 16 floats a register
+// y may alias x (in-place is fine); nothing is read or written past n.
+#pragma once
+
+#include <cstddef>
+
+#include "nn/cpu.hpp"
+
+namespace nn {
+
+namespace kernels {
+
+// y[i] = e^x[i]
+void exp_scalar(const float* x, float* y, std::size_t n);
+void exp_avx2(const float* x, float* y, std::size_t n);
+void exp_avx512(const float* x, float* y, std::size_t n);
+
+// The scalar reference for one value (the same steps as exp_scalar).
+float exp_reference(float x);
+
+using ExpFn = void (*)(const float*, float*, std::size_t);
+ExpFn exp_for(SimdLevel level);
+
+}  // namespace kernels
+
+// Dispatched to the active SIMD level.
+void vexp(const float* x, float* y, std::size_t n);
+// Double precision (gradient checks): std::exp element by element.
+void vexp(const double* x, double* y, std::size_t n);
+
+}  // namespace nn
