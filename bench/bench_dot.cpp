@@ -13,6 +13,7 @@
 #include "nn/cpu.hpp"
 #include "nn/kernels.hpp"
 #include "nn/rng.hpp"
+#include "nn/tensor.hpp"
 
 #ifdef NN_HAVE_OPENBLAS
 #include <cblas.h>
@@ -20,9 +21,11 @@
 
 namespace {
 
+// 64-byte aligned, as every nn::Tensor is: an unaligned 64-byte load that
+// straddles two cache lines costs two loads.
 struct Buffers {
-  std::vector<float> x, y;
-  explicit Buffers(std::size_t n) : x(n), y(n) {
+  nn::Tensor<float> x, y;
+  explicit Buffers(std::size_t n) : x(nn::Shape{static_cast<std::int64_t>(n)}), y(nn::Shape{static_cast<std::int64_t>(n)}) {
     nn::Rng rng(1);
     for (auto& v : x) v = static_cast<float>(rng.uniform(-1, 1));
     for (auto& v : y) v = static_cast<float>(rng.uniform(-1, 1));
