@@ -5,6 +5,9 @@
 set(NN_MATH_DIR ${PROJECT_SOURCE_DIR}/${NN_MATH})
 set(NN_MATH_SOURCES
   ch01/neuron.cpp
+  ch02/activations.cpp
+  ch02/losses.cpp
+  ch02/maxout.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)
 
