@@ -1,11 +1,26 @@
-// A straightforward, correct GEMM: the i-k-j loop order (unit stride through
-// B and C in the inner loop), no blocking. Chapter 4 replaces the float path
-// with a packed, register-blocked, threaded kernel behind the same interface.
+// The GEMM driver. The float path checks the arguments, handles the cases
+// with no product to compute (M, N or K zero, alpha zero), picks the
+// instruction-set variant for nn::simd_level(), decides how to split C
+// between nn::num_threads() threads, and hands each thread its block of C
+// (simd/gemm_blocked.hpp does the packing, blocking and micro-kernel calls).
+// The double path is the plain i-k-j loop (unit stride through B and C), a
+// reference for gradient checks where speed does not matter.
 #include "nn/gemm.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "nn/cpu.hpp"
 #include "nn/error.hpp"
+#include "nn/threads.hpp"
+#include "simd/gemm_kernels.hpp"
 
 namespace nn {
 
@@ -47,9 +62,157 @@ void gemm_ikj(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int 
 
 }  // namespace
 
+namespace {
+
+using gemm_detail::Problem;
+using gemm_detail::Tile;
+using SliceFn = void (*)(const Problem&, int, int, int, int);
+
+struct Variant {
+  SliceFn slice;
+  Tile tile;
+};
+
+Variant variant_for(SimdLevel level) {
+#if defined(NN_HAVE_X86_KERNELS)
+  switch (level) {
+    case SimdLevel::Avx512: return {gemm_detail::slice_avx512, gemm_detail::kTileAvx512};
+    case SimdLevel::Avx2: return {gemm_detail::slice_avx2, gemm_detail::kTileAvx2};
+    case SimdLevel::Scalar: break;
+  }
+#else
+  (void)level;
+#endif
+  return {gemm_detail::slice_scalar, gemm_detail::kTileScalar};
+}
+
+// C = beta · C, without reading C when beta == 0.
+void scale_c(int M, int N, float beta, float* C, int ldc) {
+  for (int i = 0; i < M; ++i) {
+    float* c = C + static_cast<long>(i) * ldc;
+    if (beta == 0.0f)
+      std::fill(c, c + N, 0.0f);
+    else if (beta != 1.0f)
+      for (int j = 0; j < N; ++j) c[j] *= beta;
+  }
+}
+
+// How the threads share C: by blocks of columns (each thread reads all of A
+// and its own columns of B) or of rows, in whole register tiles, so that
+// every element is computed by the same instructions whatever the split.
+struct Split {
+  int threads;
+  bool by_columns;
+};
+
+Split choose_split(int M, int N, int K, Tile tile, int wanted) {
+  // Below about a microsecond of work a fork/join costs more than it saves.
+  const double flops = 2.0 * M * static_cast<double>(N) * K;
+  if (wanted <= 1 || flops < 2.0e6) return {1, true};
+  const int col_tiles = (N + tile.nr - 1) / tile.nr;
+  const int row_tiles = (M + tile.mr - 1) / tile.mr;
+  // The busiest thread's share, relative to a perfect split: pick the
+  // dimension that balances better (columns on a tie: no B copied twice).
+  auto imbalance = [wanted](int tiles, int tile_size, int extent) {
+    const int per_thread = (tiles + wanted - 1) / wanted;
+    return std::min(per_thread * tile_size, extent) * static_cast<double>(wanted) / extent;
+  };
+  const bool cols_ok = col_tiles >= wanted, rows_ok = row_tiles >= wanted;
+  if (cols_ok && rows_ok)
+    return {wanted, imbalance(col_tiles, tile.nr, N) <= imbalance(row_tiles, tile.mr, M)};
+  if (cols_ok) return {wanted, true};
+  if (rows_ok) return {wanted, false};
+  // Fewer tiles than threads: one thread per tile of the longer dimension.
+  return col_tiles >= row_tiles ? Split{col_tiles, true} : Split{row_tiles, false};
+}
+
+// The [begin, end) of part t of `extent` split into `parts` runs of whole tiles.
+int part_begin(int t, int parts, int extent, int tile_size) {
+  const int tiles = (extent + tile_size - 1) / tile_size;
+  const long first_tile = static_cast<long>(tiles) * t / parts;
+  return static_cast<int>(std::min<long>(first_tile * tile_size, extent));
+}
+
+void run_split(const Problem& p, const Variant& v, Split split) {
+  auto work = [&](int t) {
+    if (split.by_columns) {
+      const int n0 = part_begin(t, split.threads, p.N, v.tile.nr);
+      const int n1 = part_begin(t + 1, split.threads, p.N, v.tile.nr);
+      if (n1 > n0) v.slice(p, 0, p.M, n0, n1);
+    } else {
+      const int m0 = part_begin(t, split.threads, p.M, v.tile.mr);
+      const int m1 = part_begin(t + 1, split.threads, p.M, v.tile.mr);
+      if (m1 > m0) v.slice(p, m0, m1, 0, p.N);
+    }
+  };
+  if (split.threads == 1) return work(0);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(split.threads)
+  work(omp_get_thread_num());
+#else
+  std::vector<std::thread> pool;
+  for (int t = 1; t < split.threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+#endif
+}
+
+}  // namespace
+
 void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
           float beta, float* C, int ldc) {
-  gemm_ikj(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  check_args(ta, tb, M, N, K, lda, ldb, ldc);
+  if (M == 0 || N == 0) return;
+  if (K == 0 || alpha == 0.0f) return scale_c(M, N, beta, C, ldc);
+  const Variant v = variant_for(simd_level());
+  Problem p{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, true};
+  // With at most two register tiles of rows, each element of B is used at
+  // most twice: read it in place rather than copy it (LeNet's 6×50176×25 and
+  // 16×6400×150 convolutions).
+  p.pack_b = !(tb == Trans::No && M <= 2 * v.tile.mr);
+  run_split(p, v, choose_split(M, N, K, v.tile, std::min(num_threads(), std::max(1, hardware_threads() * 4))));
+}
+
+double fma_peak_gflops(SimdLevel level, double seconds) {
+#if defined(NN_HAVE_X86_KERNELS)
+  if (static_cast<int>(level) > static_cast<int>(detected_simd_level()))
+    throw Error("fma_peak_gflops: this CPU does not support " + std::string(to_string(level)));
+  float (*chains)(long) = nullptr;
+  double flops_per_step = 0.0;
+  if (level == SimdLevel::Avx512) {
+    chains = gemm_detail::fma_chains_avx512;
+    flops_per_step = 16.0 * 16.0 * 2.0;
+  } else if (level == SimdLevel::Avx2) {
+    chains = gemm_detail::fma_chains_avx2;
+    flops_per_step = 12.0 * 8.0 * 2.0;
+  } else {
+    return 0.0;
+  }
+  using clock = std::chrono::steady_clock;
+  long steps = 1 << 16;
+  volatile float sink = 0.0f;
+  // Grow the run until it lasts a tenth of the budget, then take the best of
+  // several runs of that length (the first ones also wake the core up).
+  for (;;) {
+    const auto t0 = clock::now();
+    sink = sink + chains(steps);
+    const double dt = std::chrono::duration<double>(clock::now() - t0).count();
+    if (dt > seconds / 10.0 || steps > (1L << 40)) break;
+    steps *= 2;
+  }
+  double best = 0.0;
+  for (int rep = 0; rep < 8; ++rep) {
+    const auto t0 = clock::now();
+    sink = sink + chains(steps);
+    const double dt = std::chrono::duration<double>(clock::now() - t0).count();
+    best = std::max(best, flops_per_step * static_cast<double>(steps) / dt * 1e-9);
+  }
+  return best;
+#else
+  (void)level;
+  (void)seconds;
+  return 0.0;
+#endif
 }
 
 void gemm(Trans ta, Trans tb, int M, int N, int K, double alpha, const double* A, int lda, const double* B, int ldb,

@@ -1,0 +1,124 @@
+// The AVX-512 GEMM micro-kernel: an 8 × 48 tile of C in 24 zmm registers.
+// Compiled with -mavx512f (and friends) in this file only.
+//
+//   one step k of the micro-kernel (rank-1 update of the register tile):
+//
+//                       B̃ row k:  [ b0 (16 floats) | b1 (16) | b2 (16) ]   3 loads
+//                                  ---------------------------------
+//   Ã column k:  a0  broadcast →  | c00            | c01     | c02   |
+//                a1               | c10            | c11     | c12   |
+//                ..  (8 rows)     |  ...  24 accumulators, 24 FMAs    |
+//                a7               | c70            | c71     | c72   |
+//
+// Each broadcast is folded into its FMA ({1to16} memory operand), so a step
+// is 24 FMAs against 3 vector loads and 8 scalar loads: the two FMA ports stay
+// busy and the 24 independent accumulators hide the 4-cycle FMA latency.
+// Edge tiles: `rows` < 8 picks a kernel with fewer accumulator rows, `cols`
+// < 48 one with fewer vectors, and the last vector is stored through a mask,
+// so nothing outside C is touched.
+#include <immintrin.h>
+
+#include <array>
+
+#include "gemm_blocked.hpp"
+
+namespace nn::gemm_detail {
+namespace {
+
+constexpr int kMR = kTileAvx512.mr, kNR = kTileAvx512.nr;
+
+using MicroFn = void (*)(int kc, const float* a, const float* b, long b_stride, float* c, long ldc, int cols,
+                         float alpha, float beta);
+
+template <int R, int V>
+void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, long ldc, int cols, float alpha,
+              float beta) {
+  __m512 acc[R][V];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 3
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+
+  for (int k = 0; k < kc; ++k) {
+    __m512 bv[V];
+#pragma GCC unroll 3
+    for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 ar = _mm512_set1_ps(a[r]);
+#pragma GCC unroll 3
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+    }
+    a += kMR;
+    b += b_stride;
+  }
+
+  const __m512 va = _mm512_set1_ps(alpha);
+  const __m512 vb = _mm512_set1_ps(beta);
+  const int last = cols - 16 * (V - 1);  // 1..16 lanes in the last vector
+  const __mmask16 mask = static_cast<__mmask16>((1u << last) - 1u);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+#pragma GCC unroll 3
+    for (int v = 0; v < V; ++v) {
+      float* cv = cr + 16 * v;
+      if (v < V - 1 || last == 16) {
+        const __m512 out = beta == 0.0f ? _mm512_mul_ps(va, acc[r][v])
+                                        : _mm512_fmadd_ps(va, acc[r][v], _mm512_mul_ps(vb, _mm512_loadu_ps(cv)));
+        _mm512_storeu_ps(cv, out);
+      } else {
+        const __m512 out =
+            beta == 0.0f ? _mm512_mul_ps(va, acc[r][v])
+                         : _mm512_fmadd_ps(va, acc[r][v], _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(mask, cv)));
+        _mm512_mask_storeu_ps(cv, mask, out);
+      }
+    }
+  }
+}
+
+template <int R>
+constexpr std::array<MicroFn, 3> row_kernels() {
+  return {micro_rv<R, 1>, micro_rv<R, 2>, micro_rv<R, 3>};
+}
+
+constexpr std::array<std::array<MicroFn, 3>, kMR> kMicro = {row_kernels<1>(), row_kernels<2>(), row_kernels<3>(),
+                                                            row_kernels<4>(), row_kernels<5>(), row_kernels<6>(),
+                                                            row_kernels<7>(), row_kernels<8>()};
+
+struct Avx512Kernel {
+  static constexpr int MR = kMR, NR = kNR;
+  static constexpr int KC = 256, MC = 192, NC = 3072;
+  static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
+                    float alpha, float beta) {
+    kMicro[static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>((cols + 15) / 16 - 1)](
+        kc, a, b, b_stride, c, ldc, cols, alpha, beta);
+  }
+};
+
+}  // namespace
+
+void slice_avx512(const Problem& p, int m0, int m1, int n0, int n1) {
+  blocked_slice<Avx512Kernel>(p, m0, m1, n0, n1);
+}
+
+// 16 independent FMA chains (two FMA ports × 4 cycles latency need 8; 16
+// leave no doubt): `steps` × 16 FMAs × 16 lanes × 2 flops.
+float fma_chains_avx512(long steps) {
+  __m512 acc[16];
+  const __m512 scale = _mm512_set1_ps(0.999999f), shift = _mm512_set1_ps(1e-6f);
+  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
+  for (long s = 0; s < steps; ++s) {
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) acc[i] = _mm512_fmadd_ps(acc[i], scale, shift);
+  }
+  __m512 sum = acc[0];
+  for (int i = 1; i < 16; ++i) sum = _mm512_add_ps(sum, acc[i]);
+  alignas(64) float lanes[16];  // (GCC 12's _mm512_reduce_add_ps trips -Wuninitialized)
+  _mm512_store_ps(lanes, sum);
+  float total = 0.0f;
+  for (float l : lanes) total += l;
+  return total;
+}
+
+}  // namespace nn::gemm_detail

@@ -1,0 +1,179 @@
+// gemm_blocked.hpp — private to nn::common: the BLIS-style blocked GEMM,
+// written once and compiled three times, once in each instruction-set file
+// (gemm_scalar.cpp, gemm_avx2.cpp, gemm_avx512.cpp) around that file's
+// micro-kernel. Everything here has internal linkage (anonymous namespace), so
+// the three copies, built with different -m flags, never mix at link time.
+//
+// The five loops around the micro-kernel (Goto / BLIS):
+//
+//   loop 5  for jc in N step NC          a KC×NC panel of B     → L3
+//   loop 4    for pc in K step KC          pack B[pc:+KC, jc:+NC] into NR-column micro-panels
+//   loop 3      for ic in M step MC        pack A[ic:+MC, pc:+KC] into MR-row micro-panels → L2
+//   loop 2        for jr in NC step NR       one KC×NR micro-panel of B → L1
+//   loop 1          for ir in MC step MR       micro-kernel: C[MR×NR] (+)= Ã(MR×KC) · B̃(KC×NR)
+//
+// Packing turns every transpose into the same layout, so one micro-kernel
+// serves NN, NT, TN and TT:
+//
+//   packed A micro-panel (MR rows, k-major)     packed B micro-panel (NR columns, k-major)
+//     k=0: a(0,0) a(1,0) ... a(MR-1,0)            k=0: b(0,0) b(0,1) ... b(0,NR-1)
+//     k=1: a(0,1) a(1,1) ... a(MR-1,1)            k=1: b(1,0) b(1,1) ... b(1,NR-1)
+//     ...                                          ...
+//   rows past the edge of A and columns past the edge of B are zero, so the
+//   kernel computes a full tile and stores only the part inside C.
+//
+// K is split into KC blocks; the first block applies the caller's beta and
+// the later ones accumulate (beta = 1). beta == 0 never reads C.
+//
+// Small-M path (pack_b == false): when op(B) = B and M is at most a couple of
+// MR, every element of B is used only once or twice, so copying B costs more
+// than it saves. The kernel then reads B in place with stride ldb; only a
+// ragged last column block is copied into a zero-padded NR-wide buffer.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <new>
+
+#include "gemm_kernels.hpp"
+
+namespace nn::gemm_detail {
+namespace {
+
+// A 64-byte aligned scratch buffer that only grows: each thread keeps its
+// own for the life of the thread, so a steady state allocates nothing.
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { release(); }
+  float* get(std::size_t n) {
+    if (n > size_) {
+      release();
+      data_ = static_cast<float*>(::operator new(n * sizeof(float), std::align_val_t{64}));
+      size_ = n;
+    }
+    return data_;
+  }
+
+ private:
+  void release() {
+    if (data_) ::operator delete(data_, std::align_val_t{64});
+    data_ = nullptr;
+    size_ = 0;
+  }
+  float* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+inline long idx(int row, int ld, int col) { return static_cast<long>(row) * ld + col; }
+
+// Packs op(A)[i0 : i0+mc, p0 : p0+kc] into ceil(mc/MR) micro-panels of MR×kc.
+template <int MR>
+void pack_a(const Problem& p, int i0, int mc, int p0, int kc, float* out) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    const int rows = std::min(MR, mc - ir);
+    float* dst = out + static_cast<long>(ir) * kc;
+    if (p.ta == Trans::No) {
+      // Row r of the panel is contiguous in A: read it along k, write with
+      // stride MR; blocks of 16 k keep the written lines in L1.
+      for (int k0 = 0; k0 < kc; k0 += 16) {
+        const int k1 = std::min(kc, k0 + 16);
+        for (int r = 0; r < rows; ++r) {
+          const float* src = p.A + idx(i0 + ir + r, p.lda, p0);
+          for (int k = k0; k < k1; ++k) dst[k * MR + r] = src[k];
+        }
+      }
+    } else {
+      for (int k = 0; k < kc; ++k) {
+        const float* src = p.A + idx(p0 + k, p.lda, i0 + ir);
+        for (int r = 0; r < rows; ++r) dst[k * MR + r] = src[r];
+      }
+    }
+    if (rows < MR)
+      for (int k = 0; k < kc; ++k)
+        for (int r = rows; r < MR; ++r) dst[k * MR + r] = 0.0f;
+  }
+}
+
+// Packs op(B)[p0 : p0+kc, j0 : j0+nc] into ceil(nc/NR) micro-panels of kc×NR.
+template <int NR>
+void pack_b(const Problem& p, int p0, int kc, int j0, int nc, float* out) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int cols = std::min(NR, nc - jr);
+    float* dst = out + static_cast<long>(jr) * kc;
+    if (p.tb == Trans::No) {
+      for (int k = 0; k < kc; ++k) {
+        const float* src = p.B + idx(p0 + k, p.ldb, j0 + jr);
+        float* d = dst + k * NR;
+        for (int c = 0; c < cols; ++c) d[c] = src[c];
+        for (int c = cols; c < NR; ++c) d[c] = 0.0f;
+      }
+    } else {
+      // Column c of the panel is row j0+jr+c of the stored B (contiguous in k).
+      for (int k0 = 0; k0 < kc; k0 += 16) {
+        const int k1 = std::min(kc, k0 + 16);
+        for (int c = 0; c < cols; ++c) {
+          const float* src = p.B + idx(j0 + jr + c, p.ldb, p0);
+          for (int k = k0; k < k1; ++k) dst[k * NR + c] = src[k];
+        }
+      }
+      if (cols < NR)
+        for (int k = 0; k < kc; ++k)
+          for (int c = cols; c < NR; ++c) dst[k * NR + c] = 0.0f;
+    }
+  }
+}
+
+// Kernel provides:
+//   MR, NR            the register tile
+//   KC, MC, NC        the cache blocks (MC a multiple of MR, NC of NR)
+//   micro(rows, cols, kc, a, b, b_stride, c, ldc, alpha, beta)
+//       C[0:rows, 0:cols] = alpha · Ã·B̃ + beta · C   (beta == 0: C not read)
+//       a: packed MR×kc micro-panel; b: kc rows of NR floats, b_stride apart
+template <class Kernel>
+void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
+  constexpr int MR = Kernel::MR, NR = Kernel::NR, KC = Kernel::KC, MC = Kernel::MC, NC = Kernel::NC;
+  thread_local Scratch a_scratch, b_scratch, edge_scratch;
+  float* a_pack = a_scratch.get(static_cast<std::size_t>(MC) * KC);
+  float* b_pack = p.pack_b ? b_scratch.get(static_cast<std::size_t>(KC) * NC) : nullptr;
+  // In place, B needs no NC blocking: there is no packed panel to keep in L3.
+  const int nc_step = p.pack_b ? NC : n1 - n0;
+  for (int jc = n0; jc < n1; jc += nc_step) {                  // loop 5
+    const int nc = std::min(nc_step, n1 - jc);
+    for (int pc = 0; pc < p.K; pc += KC) {                     // loop 4
+      const int kc = std::min(KC, p.K - pc);
+      const float beta = pc == 0 ? p.beta : 1.0f;
+      if (p.pack_b) pack_b<NR>(p, pc, kc, jc, nc, b_pack);
+      for (int ic = m0; ic < m1; ic += MC) {                   // loop 3
+        const int mc = std::min(MC, m1 - ic);
+        pack_a<MR>(p, ic, mc, pc, kc, a_pack);
+        for (int jr = 0; jr < nc; jr += NR) {                  // loop 2
+          const int cols = std::min(NR, nc - jr);
+          const float* b;
+          long b_stride;
+          if (p.pack_b) {
+            b = b_pack + static_cast<long>(jr) * kc;
+            b_stride = NR;
+          } else if (cols == NR) {
+            b = p.B + idx(pc, p.ldb, jc + jr);
+            b_stride = p.ldb;
+          } else {
+            float* edge = edge_scratch.get(static_cast<std::size_t>(KC) * NR);
+            pack_b<NR>(p, pc, kc, jc + jr, cols, edge);
+            b = edge;
+            b_stride = NR;
+          }
+          float* c = p.C + idx(ic, p.ldc, jc + jr);
+          for (int ir = 0; ir < mc; ir += MR)                  // loop 1
+            Kernel::micro(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride,
+                          c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nn::gemm_detail

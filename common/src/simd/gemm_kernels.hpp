@@ -1,0 +1,49 @@
+// gemm_kernels.hpp — private to nn::common: what the GEMM driver (gemm.cpp)
+// asks of each instruction-set variant (gemm_scalar.cpp, gemm_avx2.cpp,
+// gemm_avx512.cpp). The algorithm itself is in gemm_blocked.hpp.
+#pragma once
+
+#include "nn/gemm.hpp"
+
+namespace nn::gemm_detail {
+
+// One call's arguments, as nn::gemm received them (already checked:
+// M, N, K > 0 and alpha != 0).
+struct Problem {
+  Trans ta, tb;
+  int M, N, K;
+  float alpha;
+  const float* A;
+  int lda;
+  const float* B;
+  int ldb;
+  float beta;
+  float* C;
+  int ldc;
+  // false: the micro-kernel reads B where it lies instead of from a packed
+  // copy (only for tb == Trans::No). Chosen once per call from the shape, so
+  // it is the same for every thread.
+  bool pack_b;
+};
+
+// The register tile of each variant (the micro-kernel's MR × NR), which the
+// driver needs to split the work between threads on tile boundaries.
+struct Tile {
+  int mr, nr;
+};
+inline constexpr Tile kTileScalar{4, 16};
+inline constexpr Tile kTileAvx2{6, 16};
+inline constexpr Tile kTileAvx512{8, 48};
+
+// Computes the block C[m0:m1, n0:n1] of C = alpha·op(A)·op(B) + beta·C.
+// Different threads may call these at once on disjoint blocks.
+void slice_scalar(const Problem& p, int m0, int m1, int n0, int n1);
+void slice_avx2(const Problem& p, int m0, int m1, int n0, int n1);
+void slice_avx512(const Problem& p, int m0, int m1, int n0, int n1);
+
+// Independent chains of FMAs with nothing else to do: the machine's ceiling.
+// The return value only keeps the compiler from dropping the work.
+float fma_chains_avx2(long steps);    // steps × 12 × 8 FMAs
+float fma_chains_avx512(long steps);  // steps × 16 × 16 FMAs
+
+}  // namespace nn::gemm_detail
