@@ -8,6 +8,9 @@ set(NN_MATH_SOURCES
   ch02/activations.cpp
   ch02/losses.cpp
   ch02/maxout.cpp
+  ch03/dense.cpp
+  ch03/mlp.cpp
+  ch03/worked.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)
 

@@ -102,11 +102,11 @@ void softmax_backward(TensorView<T> dz, TensorView<const T> dp, TensorView<const
   check_same_shape("softmax_backward", dz, p);
   check_same_shape("softmax_backward", dp, p);
   const std::int64_t k = p.dim(1);
-  // EXERCISE 2.6 (softmax Jacobian and the cross-entropy gradient): write this part.
+  // EXERCISE 2.6 (softmax and cross-entropy gradients): write this part.
   // In the forward pass this was: p_a = e^{z_a} / Σ_j e^{z_j}, with Jacobian
   // D_ab = ∂p_a/∂z_b = p_a (δ_ab − p_b). So dz_b += Σ_a dp_a p_a (δ_ab − p_b)
   // = p_b (dp_b − Σ_a dp_a p_a): one dot product per row, no K×K matrix.
-  nn::exercise_not_implemented("2.6", "softmax Jacobian and the cross-entropy gradient");
+  nn::exercise_not_implemented("2.6", "softmax and cross-entropy gradients");
 }
 
 template <typename T>
@@ -148,9 +148,9 @@ void squared_error_backward(TensorView<T> d_prediction, TensorView<const T> pred
   check_same_shape("squared_error_backward", prediction, target);
   check_same_shape("squared_error_backward", d_prediction, prediction);
   const T inv_n = inv_batch<T>(prediction);
-  // EXERCISE 2.7 (gradients of squared error, binary cross-entropy and hinge): write this part.
+  // EXERCISE 2.7 (gradients of the other losses): write this part.
   // L = (1/N) Σ (a − t)², so ∂L/∂a = (2/N)(a − t).
-  nn::exercise_not_implemented("2.7", "gradients of squared error, binary cross-entropy and hinge");
+  nn::exercise_not_implemented("2.7", "gradients of the other losses");
 }
 
 // ---- binary cross-entropy from logits --------------------------------------------------
@@ -171,9 +171,9 @@ void bce_with_logits_backward(TensorView<T> dz, TensorView<const T> z, TensorVie
   check_same_shape("bce_with_logits_backward", z, target);
   check_same_shape("bce_with_logits_backward", dz, z);
   const T inv_n = inv_batch<T>(z);
-  // EXERCISE 2.7 (gradients of squared error, binary cross-entropy and hinge): write this part.
+  // EXERCISE 2.7 (gradients of the other losses): write this part.
   // ℓ = softplus(z) − t z and softplus'(z) = σ(z): ∂L/∂z = (1/N)(σ(z) − t).
-  nn::exercise_not_implemented("2.7", "gradients of squared error, binary cross-entropy and hinge");
+  nn::exercise_not_implemented("2.7", "gradients of the other losses");
 }
 
 // ---- softmax cross-entropy from logits ---------------------------------------------------
@@ -200,10 +200,10 @@ void softmax_cross_entropy_backward(TensorView<T> dz, TensorView<const T> p, std
   check_labels("softmax_cross_entropy_backward", p, labels);
   check_same_shape("softmax_cross_entropy_backward", dz, p);
   const T inv_n = inv_batch<T>(p);
-  // EXERCISE 2.6 (softmax Jacobian and the cross-entropy gradient): write this part.
+  // EXERCISE 2.6 (softmax and cross-entropy gradients): write this part.
   // ∂ℓ/∂z_b = Σ_a (−δ_{a,y}/p_a) p_a(δ_ab − p_b) = p_b − δ_{b,y}: the fused gradient
   // p − onehot(y), times 1/N for the batch mean.
-  nn::exercise_not_implemented("2.6", "softmax Jacobian and the cross-entropy gradient");
+  nn::exercise_not_implemented("2.6", "softmax and cross-entropy gradients");
 }
 
 // ---- multiclass hinge -------------------------------------------------------------------
@@ -225,10 +225,10 @@ void multiclass_hinge_backward(TensorView<T> dz, TensorView<const T> z, std::spa
   check_labels("multiclass_hinge_backward", z, labels);
   check_same_shape("multiclass_hinge_backward", dz, z);
   const T inv_n = inv_batch<T>(z);
-  // EXERCISE 2.7 (gradients of squared error, binary cross-entropy and hinge): write this part.
+  // EXERCISE 2.7 (gradients of the other losses): write this part.
   // Each term max(0, z_k − z_y + Δ) with k ≠ y that is positive (violates the
   // margin) adds 1/N to dz_k and subtracts 1/N from dz_y; the others add nothing.
-  nn::exercise_not_implemented("2.7", "gradients of squared error, binary cross-entropy and hinge");
+  nn::exercise_not_implemented("2.7", "gradients of the other losses");
 }
 
 template <typename T>

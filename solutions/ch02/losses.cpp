@@ -100,7 +100,7 @@ void softmax_backward(TensorView<T> dz, TensorView<const T> dp, TensorView<const
   check_same_shape("softmax_backward", dz, p);
   check_same_shape("softmax_backward", dp, p);
   const std::int64_t k = p.dim(1);
-  // BEGIN EXERCISE 2.6 (softmax Jacobian and the cross-entropy gradient)
+  // BEGIN EXERCISE 2.6 (softmax and cross-entropy gradients)
   //! In the forward pass this was: p_a = e^{z_a} / Σ_j e^{z_j}, with Jacobian
   //! D_ab = ∂p_a/∂z_b = p_a (δ_ab − p_b). So dz_b += Σ_a dp_a p_a (δ_ab − p_b)
   //! = p_b (dp_b − Σ_a dp_a p_a): one dot product per row, no K×K matrix.
@@ -153,7 +153,7 @@ void squared_error_backward(TensorView<T> d_prediction, TensorView<const T> pred
   check_same_shape("squared_error_backward", prediction, target);
   check_same_shape("squared_error_backward", d_prediction, prediction);
   const T inv_n = inv_batch<T>(prediction);
-  // BEGIN EXERCISE 2.7 (gradients of squared error, binary cross-entropy and hinge)
+  // BEGIN EXERCISE 2.7 (gradients of the other losses)
   //! L = (1/N) Σ (a − t)², so ∂L/∂a = (2/N)(a − t).
   for (std::int64_t i = 0; i < prediction.size(); ++i)
     d_prediction[i] += T(2) * inv_n * (prediction[i] - target[i]);
@@ -178,7 +178,7 @@ void bce_with_logits_backward(TensorView<T> dz, TensorView<const T> z, TensorVie
   check_same_shape("bce_with_logits_backward", z, target);
   check_same_shape("bce_with_logits_backward", dz, z);
   const T inv_n = inv_batch<T>(z);
-  // BEGIN EXERCISE 2.7 (gradients of squared error, binary cross-entropy and hinge)
+  // BEGIN EXERCISE 2.7 (gradients of the other losses)
   //! ℓ = softplus(z) − t z and softplus'(z) = σ(z): ∂L/∂z = (1/N)(σ(z) − t).
   for (std::int64_t i = 0; i < z.size(); ++i) dz[i] += inv_n * (sigmoid_scalar(z[i]) - target[i]);
   // END EXERCISE
@@ -208,7 +208,7 @@ void softmax_cross_entropy_backward(TensorView<T> dz, TensorView<const T> p, std
   check_labels("softmax_cross_entropy_backward", p, labels);
   check_same_shape("softmax_cross_entropy_backward", dz, p);
   const T inv_n = inv_batch<T>(p);
-  // BEGIN EXERCISE 2.6 (softmax Jacobian and the cross-entropy gradient)
+  // BEGIN EXERCISE 2.6 (softmax and cross-entropy gradients)
   //! ∂ℓ/∂z_b = Σ_a (−δ_{a,y}/p_a) p_a(δ_ab − p_b) = p_b − δ_{b,y}: the fused gradient
   //! p − onehot(y), times 1/N for the batch mean.
   for (std::int64_t n = 0; n < p.dim(0); ++n) {
@@ -238,7 +238,7 @@ void multiclass_hinge_backward(TensorView<T> dz, TensorView<const T> z, std::spa
   check_labels("multiclass_hinge_backward", z, labels);
   check_same_shape("multiclass_hinge_backward", dz, z);
   const T inv_n = inv_batch<T>(z);
-  // BEGIN EXERCISE 2.7 (gradients of squared error, binary cross-entropy and hinge)
+  // BEGIN EXERCISE 2.7 (gradients of the other losses)
   //! Each term max(0, z_k − z_y + Δ) with k ≠ y that is positive (violates the
   //! margin) adds 1/N to dz_k and subtracts 1/N from dz_y; the others add nothing.
   for (std::int64_t n = 0; n < z.dim(0); ++n) {
