@@ -11,6 +11,10 @@ set(NN_MATH_SOURCES
   ch03/dense.cpp
   ch03/mlp.cpp
   ch03/worked.cpp
+  ch05/optimizers.cpp
+  ch05/regularization.cpp
+  ch05/classifier.cpp
+  ch05/train.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)
 

@@ -1,0 +1,286 @@
+// ch05_training — Chapter 5: training on real data.
+//
+// Trains an MLP (784-256-128-10, ReLU, softmax cross-entropy) on
+// Fashion-MNIST with minibatch gradient descent, reporting loss, train and
+// validation accuracy, learning rate and images/s per epoch (progress line,
+// CSV, PNG), then the test accuracy; saves the model as safetensors.
+//
+//   --compare-optimizers   the same net and seed under every optimiser
+//   --overfitting          a large net on a small subset, without and with
+//                          L2 / dropout / early stopping
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ch05/train.hpp"
+#include "nn/cli.hpp"
+#include "nn/cpu.hpp"
+#include "nn/dataset.hpp"
+#include "nn/plot.hpp"
+#include "nn/report.hpp"
+#include "nn/threads.hpp"
+
+namespace {
+
+using namespace nn;
+using namespace nn::ch05;
+
+struct Options {
+  std::string data = kFashionMnistDir;
+  std::vector<int> hidden = {256, 128};
+  std::string activation = "relu";
+  std::string init = "he";
+  std::string optimizer = "classic";
+  double momentum = 0.9;
+  double lr = 0.02;
+  double l2 = 0.0;
+  double dropout = 0.0;
+  int epochs = 20;
+  std::int64_t batch = 64;
+  int patience = 0;
+  std::string schedule = "none";
+  int step = 10;
+  bool mirror = false;
+  int shift = 0;
+  int threads = 1;
+  std::int64_t validation = 5000;
+  std::int64_t limit_train = 0;
+  std::string checkpoint_out;
+  std::string resume;
+  bool compare_optimizers = false;
+  bool overfitting = false;
+  int compare_epochs = 3;
+};
+
+Classifier<float> build(const Options& o, std::int64_t inputs, int classes, std::uint64_t seed,
+                        const std::vector<int>& hidden, double dropout) {
+  std::vector<int> sizes = {static_cast<int>(inputs)};
+  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+  sizes.push_back(classes);
+  Rng rng(seed);
+  return make_classifier<float>(sizes, ch02::parse_activation(o.activation), dropout, parse_init(o.init), rng);
+}
+
+TrainOptions train_options(const Options& o, std::uint64_t seed) {
+  TrainOptions t;
+  t.epochs = o.epochs;
+  t.batch_size = o.batch;
+  t.optimizer.kind = parse_optimizer(o.optimizer);
+  t.optimizer.momentum = o.momentum;
+  t.learning_rate = o.lr;
+  t.l2 = o.l2;
+  t.patience = o.patience;
+  t.schedule = Schedule::parse(o.schedule);
+  t.schedule_step = o.step;
+  t.augmentation.mirror = o.mirror;
+  t.augmentation.max_shift = o.shift;
+  t.seed = seed;
+  return t;
+}
+
+void print_record(const EpochRecord& r) {
+  std::printf("epoch %3d  loss %.4f  train %.2f%%  val %.2f%%  lr %.4g  %.1f s  %.0f img/s\n", r.epoch, r.train_loss,
+              100 * r.train_accuracy, 100 * r.validation_accuracy, r.learning_rate, r.seconds, r.images_per_second);
+  std::fflush(stdout);
+}
+
+plot::Series series(const std::string& title, const std::vector<EpochRecord>& recs, double EpochRecord::*field,
+                    double scale = 1.0) {
+  plot::Series s;
+  s.title = title;
+  s.style = "linespoints lw 2 pt 7 ps 0.6";
+  for (const auto& r : recs) {
+    s.x.push_back(r.epoch);
+    s.y.push_back(scale * (r.*field));
+  }
+  return s;
+}
+
+int main_run(const Options& o, const cli::CommonOptions& common) {
+  Stopwatch total;
+  std::printf("Chapter 5: training an MLP on real data   (SIMD %s, %d thread%s, seed %llu)\n",
+              std::string(to_string(simd_level())).c_str(), num_threads(), num_threads() == 1 ? "" : "s",
+              static_cast<unsigned long long>(common.seed));
+  TrainTest data = load_mnist_style(o.data, o.limit_train);
+  Dataset validation = split_validation(data.train, o.validation, common.seed);
+  std::printf("data: %s — %lld training, %lld validation, %lld test images of %lldx%lld, %d classes\n", o.data.c_str(),
+              static_cast<long long>(data.train.size()), static_cast<long long>(validation.size()),
+              static_cast<long long>(data.test.size()), static_cast<long long>(data.train.images.dim(2)),
+              static_cast<long long>(data.train.images.dim(3)), data.train.num_classes);
+  const std::string out = common.out_dir;
+
+  if (o.compare_optimizers) {
+    std::printf("\n== every optimiser, same net, same seed, %d epochs ==\n", o.compare_epochs);
+    // Learning rates that suit each rule (adaptive ones want a smaller step).
+    const std::map<std::string, double> rates = {{"sgd", 0.1},      {"momentum", 0.1}, {"classic", 0.02},
+                                                 {"nesterov", 0.02}, {"adagrad", 0.02}, {"rmsprop", 0.0005},
+                                                 {"adam", 0.001}};
+    std::vector<plot::Series> loss_curves, acc_curves;
+    CsvWriter csv(out + "/optimizers.csv", {"optimizer", "epoch", "learning_rate", "train_loss", "validation_accuracy"});
+    for (OptimizerKind kind : all_optimizers()) {
+      Options oo = o;
+      oo.optimizer = name(kind);
+      oo.lr = rates.at(name(kind));
+      oo.epochs = o.compare_epochs;
+      Classifier<float> net = build(oo, data.train.example_size(), data.train.num_classes, common.seed, o.hidden, 0.0);
+      TrainOptions t = train_options(oo, common.seed);
+      t.label = name(kind);
+      const TrainResult r = train(net, data.train, validation, t);
+      const auto& last = r.epochs.back();
+      std::printf("%-9s lr %-7g loss %.4f  val %.2f%%\n", name(kind).c_str(), oo.lr, last.train_loss,
+                  100 * last.validation_accuracy);
+      for (const auto& e : r.epochs)
+        csv.row(name(kind), {static_cast<double>(e.epoch), oo.lr, e.train_loss, e.validation_accuracy});
+      loss_curves.push_back(series(name(kind), r.epochs, &EpochRecord::train_loss));
+      acc_curves.push_back(series(name(kind), r.epochs, &EpochRecord::validation_accuracy, 100.0));
+    }
+    plot::Options po;
+    po.title = "Optimisers: training loss (same net, same seed)";
+    po.xlabel = "epoch";
+    po.ylabel = "mean softmax cross-entropy";
+    plot::lines(out + "/optimizers_loss.png", loss_curves, po);
+    po.title = "Optimisers: validation accuracy";
+    po.ylabel = "validation accuracy (%)";
+    plot::lines(out + "/optimizers_accuracy.png", acc_curves, po);
+    std::printf("wrote %s/optimizers_{loss,accuracy}.png and optimizers.csv\n", out.c_str());
+    return 0;
+  }
+
+  if (o.overfitting) {
+    std::printf("\n== overfitting: a 784-1024-1024-10 net on 1000 training images ==\n");
+    Dataset small = data.train;
+    truncate(small, 1000);
+    struct Variant { const char* name; double l2, dropout; int patience; };
+    const Variant variants[] = {{"plain", 0.0, 0.0, 0}, {"L2 1e-3", 1e-3, 0.0, 0}, {"dropout 0.5", 0.0, 0.5, 0},
+                                {"early stop (patience 5)", 0.0, 0.0, 5}};
+    std::vector<plot::Series> curves;
+    CsvWriter csv(out + "/overfitting.csv", {"variant", "epoch", "train_accuracy", "validation_accuracy"});
+    for (const auto& v : variants) {
+      Options oo = o;
+      oo.l2 = v.l2;
+      oo.patience = v.patience;
+      oo.epochs = std::max(o.epochs, 40);
+      Classifier<float> net = build(oo, small.example_size(), small.num_classes, common.seed, {1024, 1024}, v.dropout);
+      TrainOptions t = train_options(oo, common.seed);
+      t.label = v.name;
+      t.progress = false;
+      const TrainResult r = train(net, small, validation, t);
+      const double test_acc = evaluate(net, data.test);
+      std::printf("%-24s epochs %3zu  train %.1f%%  val %.1f%% (best %.1f%% at epoch %d)  test %.1f%%\n", v.name,
+                  r.epochs.size(), 100 * r.epochs.back().train_accuracy, 100 * r.epochs.back().validation_accuracy,
+                  100 * r.best_validation_accuracy, r.best_epoch, 100 * test_acc);
+      for (const auto& e : r.epochs)
+        csv.row(v.name, {static_cast<double>(e.epoch), e.train_accuracy, e.validation_accuracy});
+      curves.push_back(series(std::string(v.name) + ": train", r.epochs, &EpochRecord::train_accuracy, 100.0));
+      curves.push_back(series(std::string(v.name) + ": validation", r.epochs, &EpochRecord::validation_accuracy, 100.0));
+    }
+    plot::Options po;
+    po.title = "Overfitting on 1000 images: train vs validation accuracy";
+    po.xlabel = "epoch";
+    po.ylabel = "accuracy (%)";
+    po.width = 1100;
+    plot::lines(out + "/overfitting.png", curves, po);
+    std::printf("wrote %s/overfitting.png and overfitting.csv\n", out.c_str());
+    return 0;
+  }
+
+  Classifier<float> net = build(o, data.train.example_size(), data.train.num_classes, common.seed, o.hidden, o.dropout);
+  std::printf("net: ");
+  for (std::size_t i = 0; i < net.sizes.size(); ++i) std::printf("%s%d", i ? "-" : "", net.sizes[i]);
+  std::printf(" (%s, %lld parameters), optimiser %s, lr %g, batch %lld, %d epochs\n", o.activation.c_str(),
+              static_cast<long long>(net.parameter_count()), o.optimizer.c_str(), o.lr,
+              static_cast<long long>(o.batch), o.epochs);
+  TrainOptions t = train_options(o, common.seed);
+  t.checkpoint_out = o.checkpoint_out.empty() ? out + "/checkpoint.safetensors" : o.checkpoint_out;
+  std::vector<EpochRecord> records;
+  CsvWriter csv_live(out + "/epochs.csv", {"epoch", "train_loss", "train_accuracy", "validation_accuracy",
+                                           "learning_rate", "seconds", "images_per_second"});
+  const TrainResult r = train(net, data.train, validation, t,
+                              [&](const EpochRecord& rec) {
+                                print_record(rec);
+                                csv_live.row({static_cast<double>(rec.epoch), rec.train_loss, rec.train_accuracy,
+                                              rec.validation_accuracy, rec.learning_rate, rec.seconds,
+                                              rec.images_per_second});
+                              },
+                              o.resume);
+  std::vector<std::int64_t> confusion;
+  const double test_acc = evaluate(net, data.test, 1000, &confusion);
+  double train_time = 0;
+  for (const auto& e : r.epochs) train_time += e.seconds;
+  std::printf("\ntest accuracy %.2f%% after %zu epochs (%.1f s of training%s)\n", 100 * test_acc, r.epochs.size(),
+              train_time, r.stopped_early ? ", stopped early" : "");
+  if (o.patience > 0)
+    std::printf("early stopping kept epoch %d (validation %.2f%%)\n", r.best_epoch, 100 * r.best_validation_accuracy);
+  std::printf("checkpoint (model + optimiser state, resumable with --resume): %s\n", t.checkpoint_out.string().c_str());
+
+  if (!r.epochs.empty()) {
+    plot::Options po;
+    po.title = "Training loss";
+    po.xlabel = "epoch";
+    po.ylabel = "mean softmax cross-entropy";
+    plot::lines(out + "/loss.png", {series("training loss", r.epochs, &EpochRecord::train_loss)}, po);
+    po.title = "Accuracy";
+    po.ylabel = "accuracy (%)";
+    plot::lines(out + "/accuracy.png",
+                {series("train", r.epochs, &EpochRecord::train_accuracy, 100.0),
+                 series("validation", r.epochs, &EpochRecord::validation_accuracy, 100.0)},
+                po);
+  }
+  CsvWriter summary(out + "/summary.csv", {"metric", "value"});
+  summary.row("test_accuracy", {test_acc});
+  summary.row("epochs", {static_cast<double>(r.epochs.size())});
+  summary.row("training_seconds", {train_time});
+  std::printf("done in %.1f s; results in %s/\n", total.seconds(), out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Chapter 5: training an MLP on Fashion-MNIST — optimisers, L2, dropout, early stopping, "
+               "schedules, checkpoints."};
+  nn::cli::CommonOptions common{"out/ch05_training"};
+  nn::cli::add_common_options(app, common);
+  Options o;
+  app.add_option("--data", o.data, "Folder with the MNIST-format files (gzipped or not)")->capture_default_str();
+  app.add_option("--hidden", o.hidden, "Hidden layer widths")->capture_default_str();
+  app.add_option("--activation", o.activation, "Hidden activation (relu, tanh, sigmoid, leaky_relu, elu, abs)")
+      ->capture_default_str();
+  app.add_option("--init", o.init, "Weight initialisation: he or xavier")
+      ->check(CLI::IsMember({"he", "xavier", "glorot"}))->capture_default_str();
+  app.add_option("--optimizer", o.optimizer, "sgd, momentum, classic, nesterov, adagrad, rmsprop, adam")
+      ->check(CLI::IsMember({"sgd", "momentum", "classic", "nesterov", "adagrad", "rmsprop", "adam"}))
+      ->capture_default_str();
+  app.add_option("--momentum", o.momentum, "Momentum alpha/mu")->check(CLI::Range(0.0, 0.9999))->capture_default_str();
+  app.add_option("--lr", o.lr, "Learning rate")->check(nn::cli::Positive)->capture_default_str();
+  app.add_option("--l2", o.l2, "L2 strength lambda (weights only)")->check(CLI::Range(0.0, 10.0))->capture_default_str();
+  app.add_option("--dropout", o.dropout, "Dropout probability after each hidden layer")
+      ->check(CLI::Range(0.0, 0.95))->capture_default_str();
+  app.add_option("--epochs", o.epochs, "Epochs")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--batch", o.batch, "Minibatch size")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  app.add_option("--patience", o.patience, "Early stopping patience in epochs (0: off)")
+      ->check(CLI::Range(0, 100000))->capture_default_str();
+  app.add_option("--schedule", o.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
+      ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
+  app.add_option("--step", o.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_flag("--mirror", o.mirror, "Augment: random left-right mirror");
+  app.add_option("--shift", o.shift, "Augment: random shifts of up to N pixels")->check(CLI::Range(0, 8))
+      ->capture_default_str();
+  app.add_option("--threads", o.threads, "Threads for the matrix multiplies")->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--validation", o.validation, "Training images held out for validation")
+      ->check(CLI::Range(1, 1000000))->capture_default_str();
+  app.add_option("--limit-train", o.limit_train, "Use only the first N training images (0: all)")
+      ->check(CLI::Range(0, 100000000))->capture_default_str();
+  app.add_option("--checkpoint-out", o.checkpoint_out, "Checkpoint file (default: OUT/checkpoint.safetensors)");
+  app.add_option("--resume", o.resume, "Resume from a checkpoint saved with optimiser state")->check(CLI::ExistingFile);
+  app.add_flag("--compare-optimizers", o.compare_optimizers, "Train the same net under every optimiser");
+  app.add_option("--compare-epochs", o.compare_epochs, "Epochs per optimiser in --compare-optimizers")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
+  app.add_flag("--overfitting", o.overfitting, "The overfitting demonstration (large net, small subset)");
+  return nn::cli::run(app, argc, argv, common, [&] {
+    nn::set_num_threads(o.threads);
+    return main_run(o, common);
+  });
+}

@@ -1,0 +1,165 @@
+// classifier.cpp — the chapter-5 network: dense layers, activations,
+// dropout and the softmax cross-entropy, wired by the delta rule.
+#include "ch05/classifier.hpp"
+
+#include <algorithm>
+
+#include "ch02/losses.hpp"
+#include "ch03/dense.hpp"
+#include "nn/error.hpp"
+
+namespace nn::ch05 {
+
+template <typename T>
+std::int64_t Classifier<T>::parameter_count() const {
+  std::int64_t n = 0;
+  for (int i = 0; i < layers(); ++i) n += weight[static_cast<std::size_t>(i)].size() + bias[static_cast<std::size_t>(i)].size();
+  return n;
+}
+
+template <typename T>
+std::vector<Param<T>> Classifier<T>::params() {
+  std::vector<Param<T>> out;
+  for (int i = 0; i < layers(); ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    out.push_back({layer_name(i) + ".weight", weight[k].view(), d_weight[k].view()});
+    out.push_back({layer_name(i) + ".bias", bias[k].view(), d_bias[k].view()});
+  }
+  return out;
+}
+
+template <typename T>
+void Classifier<T>::zero_grad() {
+  for (auto& g : d_weight) g.fill(T(0));
+  for (auto& g : d_bias) g.fill(T(0));
+}
+
+template <typename T>
+Classifier<T> make_classifier(const std::vector<int>& sizes, ch02::Activation hidden, double dropout, Init init,
+                              Rng& rng) {
+  if (sizes.size() < 2) throw Error("a classifier needs at least an input and an output size");
+  for (int s : sizes)
+    if (s <= 0) throw Error("layer sizes must be > 0");
+  if (!(dropout >= 0.0 && dropout < 1.0)) throw Error("dropout must be in [0, 1)");
+  Classifier<T> net;
+  net.sizes = sizes;
+  net.hidden = hidden;
+  net.dropout = dropout;
+  for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+    const std::int64_t fan_in = sizes[i], fan_out = sizes[i + 1];
+    net.weight.emplace_back(Shape{fan_out, fan_in});
+    net.bias.emplace_back(Shape{fan_out});
+    net.d_weight.emplace_back(Shape{fan_out, fan_in});
+    net.d_bias.emplace_back(Shape{fan_out});
+    init_weights<T>(net.weight.back(), fan_in, fan_out, init, rng);
+  }
+  return net;
+}
+
+template <typename T>
+void ClassifierWorkspace<T>::prepare(const Classifier<T>& net, std::int64_t n) {
+  if (n == batch) return;
+  batch = n;
+  const auto L = static_cast<std::size_t>(net.layers());
+  z.assign(L, {});
+  a.assign(L, {});
+  mask.assign(L, {});
+  h.assign(L, {});
+  d_h.assign(L, {});
+  d_a.assign(L, {});
+  d_z.assign(L, {});
+  for (std::size_t i = 0; i < L; ++i) {
+    const Shape s{n, net.sizes[i + 1]};
+    z[i] = Tensor<T>(s);
+    d_z[i] = Tensor<T>(s);
+    if (i + 1 < L) {
+      a[i] = Tensor<T>(s);
+      mask[i] = Tensor<T>(s);
+      h[i] = Tensor<T>(s);
+      d_h[i] = Tensor<T>(s);
+      d_a[i] = Tensor<T>(s);
+    }
+  }
+  prob = Tensor<T>(Shape{n, net.sizes.back()});
+}
+
+template <typename T>
+void classifier_forward(const Classifier<T>& net, ClassifierWorkspace<T>& ws, TensorView<const T> x, Mode mode,
+                        Rng& rng) {
+  if (x.rank() != 2 || x.dim(1) != net.sizes.front())
+    throw Error("classifier_forward: input " + x.shape().str() + ", expected [N, " +
+                std::to_string(net.sizes.front()) + "]");
+  ws.prepare(net, x.dim(0));
+  const int L = net.layers();
+  TensorView<const T> input = x;
+  for (int i = 0; i < L; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    ch03::dense_forward<T>(ws.z[k], input, net.weight[k], net.bias[k]);
+    if (i + 1 == L) break;  // logits stay linear
+    ch02::activation_forward<T>(net.hidden, ws.a[k], ws.z[k]);
+    dropout_forward<T>(ws.h[k], ws.mask[k], ws.a[k], net.dropout, mode, rng);
+    input = ws.h[k];
+  }
+}
+
+template <typename T>
+T classifier_backward(Classifier<T>& net, ClassifierWorkspace<T>& ws, TensorView<const T> x,
+                      std::span<const int> labels, T l2) {
+  const int L = net.layers();
+  net.zero_grad();
+  const auto last = static_cast<std::size_t>(L - 1);
+  T objective = ch02::softmax_cross_entropy_forward<T>(ws.prob, ws.z[last], labels);
+  ws.d_z[last].fill(T(0));
+  ch02::softmax_cross_entropy_backward<T>(ws.d_z[last], ws.prob, labels);  // δ^(L+1) = (p − onehot(y))/N
+  for (int i = L - 1; i >= 0; --i) {
+    const auto k = static_cast<std::size_t>(i);
+    TensorView<const T> input = i == 0 ? x : TensorView<const T>(ws.h[k - 1]);
+    TensorView<T> d_input;  // the first layer needs no ∂L/∂x
+    if (i > 0) {
+      ws.d_h[k - 1].fill(T(0));
+      d_input = ws.d_h[k - 1];
+    }
+    // ∂L/∂Θ += δᵀ h,  ∂L/∂b += Σ δ,  ∂L/∂h = δ Θ
+    ch03::dense_backward<T>(d_input, net.d_weight[k], net.d_bias[k], ws.d_z[k], input, net.weight[k]);
+    if (i > 0) {
+      // h = a ⊙ mask, a = g(z): δ^(i) = g'(z) ⊙ (∂L/∂h ⊙ mask)
+      ws.d_a[k - 1].fill(T(0));
+      dropout_backward<T>(ws.d_a[k - 1], ws.d_h[k - 1], ws.mask[k - 1]);
+      ws.d_z[k - 1].fill(T(0));
+      ch02::activation_backward<T>(net.hidden, ws.d_z[k - 1], ws.d_a[k - 1], ws.z[k - 1], ws.a[k - 1]);
+    }
+  }
+  if (l2 > T(0)) {
+    for (int i = 0; i < L; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      objective += l2_penalty<T>(net.weight[k], l2);
+      l2_backward<T>(net.d_weight[k], net.weight[k], l2);
+    }
+  }
+  return objective;
+}
+
+template <typename T>
+void predictions(const ClassifierWorkspace<T>& ws, std::span<int> out) {
+  const auto logits = ws.logits();
+  const std::int64_t n = logits.dim(0), k = logits.dim(1);
+  for (std::int64_t r = 0; r < n; ++r) {
+    const T* row = logits.data() + r * k;
+    out[static_cast<std::size_t>(r)] = static_cast<int>(std::max_element(row, row + k) - row);
+  }
+}
+
+#define NN_CH05_CLS(T)                                                                                             \
+  template struct Classifier<T>;                                                                                   \
+  template Classifier<T> make_classifier<T>(const std::vector<int>&, ch02::Activation, double, Init, Rng&);        \
+  template struct ClassifierWorkspace<T>;                                                                          \
+  template void classifier_forward<T>(const Classifier<T>&, ClassifierWorkspace<T>&, TensorView<const T>, Mode,   \
+                                      Rng&);                                                                       \
+  template T classifier_backward<T>(Classifier<T>&, ClassifierWorkspace<T>&, TensorView<const T>,                 \
+                                    std::span<const int>, T);                                                     \
+  template void predictions<T>(const ClassifierWorkspace<T>&, std::span<int>);
+
+NN_CH05_CLS(float)
+NN_CH05_CLS(double)
+
+}  // namespace nn::ch05

@@ -1,0 +1,197 @@
+// train.cpp — the chapter-5 training loop and checkpoints.
+#include "ch05/train.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "ch02/losses.hpp"
+#include "nn/error.hpp"
+#include "nn/report.hpp"
+#include "nn/safetensors.hpp"
+
+namespace nn::ch05 {
+
+namespace {
+
+TensorView<const float> flat(TensorView<const float> images) {
+  const std::int64_t n = images.dim(0);
+  return images.reshape(Shape{n, n ? images.size() / n : 0});
+}
+
+std::uint64_t epoch_seed(std::uint64_t seed, int epoch, std::uint64_t purpose) {
+  return seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch) * 0xBF58476D1CE4E5B9ULL + purpose;
+}
+
+std::string architecture(const Classifier<float>& net) {
+  std::string s;
+  for (std::size_t i = 0; i < net.sizes.size(); ++i) {
+    if (i) s += '-';
+    s += std::to_string(net.sizes[i]);
+  }
+  return s + " " + ch02::name(net.hidden);
+}
+
+}  // namespace
+
+double evaluate(const Classifier<float>& net, const Dataset& data, std::int64_t batch_size,
+                std::vector<std::int64_t>* confusion) {
+  const int k = net.sizes.back();
+  if (confusion) confusion->assign(static_cast<std::size_t>(k * k), 0);
+  ClassifierWorkspace<float> ws;
+  Rng unused(0);
+  std::vector<int> predicted(static_cast<std::size_t>(batch_size));
+  std::int64_t correct = 0;
+  const auto all = flat(data.images.view());
+  for (std::int64_t start = 0; start < data.size(); start += batch_size) {
+    const std::int64_t n = std::min(batch_size, data.size() - start);
+    const TensorView<const float> x(all.data() + start * all.dim(1), Shape{n, all.dim(1)});
+    classifier_forward<float>(net, ws, x, Mode::Eval, unused);
+    predictions<float>(ws, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
+    for (std::int64_t i = 0; i < n; ++i) {
+      const int truth = data.labels[static_cast<std::size_t>(start + i)];
+      const int guess = predicted[static_cast<std::size_t>(i)];
+      correct += truth == guess;
+      if (confusion) ++(*confusion)[static_cast<std::size_t>(truth * k + guess)];
+    }
+  }
+  return data.size() ? static_cast<double>(correct) / static_cast<double>(data.size()) : 0.0;
+}
+
+void save_checkpoint(const std::filesystem::path& path, Classifier<float>& net, Optimizer<float>* optimizer,
+                     const ResumeState& state, const TrainOptions& options) {
+  std::vector<NamedConstTensor> tensors;
+  auto shape_of = [](const Shape& s) {
+    std::vector<std::int64_t> v;
+    for (int i = 0; i < s.rank(); ++i) v.push_back(s[i]);
+    return v;
+  };
+  for (auto& p : net.params()) tensors.push_back({p.name, shape_of(p.value.shape()), p.value.span()});
+  SaveOptions save;
+  save.metadata = {{"architecture", architecture(net)},
+                   {"next_epoch", std::to_string(state.next_epoch)},
+                   {"learning_rate", std::to_string(state.learning_rate)},
+                   {"seed", std::to_string(options.seed)}};
+  if (optimizer) {
+    for (auto& s : optimizer->state())
+      tensors.push_back({"optimizer." + s.name, shape_of(s.value.shape()), s.value.span()});
+    save.metadata["optimizer"] = name(optimizer->config().kind);
+    save.metadata["optimizer_steps"] = std::to_string(optimizer->steps());
+  }
+  save_safetensors(path, tensors, save);
+}
+
+ResumeState load_checkpoint(const std::filesystem::path& path, Classifier<float>& net, Optimizer<float>* optimizer) {
+  const SafetensorsFile file(path);
+  const bool has_optimizer_state = file.metadata().count("optimizer") != 0;
+  if (optimizer && has_optimizer_state && file.metadata().at("optimizer") != name(optimizer->config().kind))
+    throw Error("checkpoint " + path.string() + " holds " + file.metadata().at("optimizer") +
+                " optimiser state, but this run uses " + name(optimizer->config().kind));
+  std::vector<NamedTensor> slots;
+  auto shape_of = [](const Shape& s) {
+    std::vector<std::int64_t> v;
+    for (int i = 0; i < s.rank(); ++i) v.push_back(s[i]);
+    return v;
+  };
+  for (auto& p : net.params()) slots.push_back({p.name, shape_of(p.value.shape()), p.value.span()});
+  if (optimizer && has_optimizer_state)
+    for (auto& s : optimizer->state()) slots.push_back({"optimizer." + s.name, shape_of(s.value.shape()), s.value.span()});
+  // Optimiser tensors in the file are fine to ignore when not resuming.
+  const auto meta = load_safetensors(path, slots, /*allow_extra=*/!(optimizer && has_optimizer_state));
+  ResumeState state;
+  auto get = [&](const char* key) -> std::string {
+    auto it = meta.find(key);
+    return it == meta.end() ? std::string() : it->second;
+  };
+  if (!get("next_epoch").empty()) state.next_epoch = std::stoi(get("next_epoch"));
+  if (!get("learning_rate").empty()) state.learning_rate = std::stod(get("learning_rate"));
+  if (!get("optimizer_steps").empty()) state.optimizer_steps = std::stoll(get("optimizer_steps"));
+  if (optimizer && has_optimizer_state) optimizer->set_steps(state.optimizer_steps);
+  return state;
+}
+
+TrainResult train(Classifier<float>& net, const Dataset& train_set, const Dataset& validation,
+                  const TrainOptions& options, const std::function<void(const EpochRecord&)>& on_epoch,
+                  const std::filesystem::path& resume_from) {
+  if (options.epochs <= 0) throw Error("epochs must be > 0");
+  if (train_set.example_size() != net.sizes.front())
+    throw Error("the network takes " + std::to_string(net.sizes.front()) + " inputs but the images have " +
+                std::to_string(train_set.example_size()) + " pixels");
+  Optimizer<float> optimizer(options.optimizer, net.params());
+  Schedule schedule(options.schedule, options.learning_rate, options.schedule_step, options.schedule_gamma,
+                    options.plateau_patience);
+  double lr = options.learning_rate;
+  int first_epoch = 0;
+  if (!resume_from.empty()) {
+    const ResumeState state = load_checkpoint(resume_from, net, &optimizer);
+    first_epoch = state.next_epoch;
+    if (state.learning_rate > 0) lr = state.learning_rate;
+    schedule = Schedule(options.schedule, lr, options.schedule_step, options.schedule_gamma, options.plateau_patience);
+  }
+
+  MinibatchIterator batches(train_set, options.batch_size, options.seed, options.augmentation);
+  ClassifierWorkspace<float> ws;
+  ws.prepare(net, options.batch_size);
+  std::vector<int> predicted(static_cast<std::size_t>(options.batch_size));
+  EarlyStopping stopping(options.patience);
+  Classifier<float> best = net;
+  TrainResult result;
+
+  for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
+    Stopwatch clock;
+    Rng dropout_rng(epoch_seed(options.seed, epoch, 1));
+    batches.begin_epoch(epoch);
+    double loss_sum = 0.0;
+    std::int64_t seen = 0, correct = 0, step = 0;
+    Progress progress(options.label + " e" + std::to_string(epoch + 1), static_cast<std::size_t>(batches.batches_per_epoch()));
+    while (batches.next()) {
+      const auto x = flat(batches.images());
+      const std::span<const int> labels(batches.labels().data(), batches.labels().size());
+      classifier_forward<float>(net, ws, x, Mode::Train, dropout_rng);
+      const float objective = classifier_backward<float>(net, ws, x, labels, static_cast<float>(options.l2));
+      optimizer.step(lr);
+      const std::int64_t n = x.dim(0);
+      predictions<float>(ws, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
+      for (std::int64_t i = 0; i < n; ++i) correct += predicted[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(i)];
+      loss_sum += static_cast<double>(objective) * static_cast<double>(n);
+      seen += n;
+      if (options.progress && (++step & 31) == 0) {
+        char status[64];
+        std::snprintf(status, sizeof status, "loss %.4f  acc %.3f", loss_sum / static_cast<double>(seen),
+                      static_cast<double>(correct) / static_cast<double>(seen));
+        progress.update(static_cast<std::size_t>(step), status);
+      }
+      if (!std::isfinite(objective))
+        throw Error("training diverged at epoch " + std::to_string(epoch + 1) + " (loss is " +
+                    std::to_string(objective) + "); try a smaller --lr");
+    }
+    const double train_seconds = clock.seconds();
+    if (options.progress) progress.finish();
+    EpochRecord rec;
+    rec.epoch = epoch + 1;
+    rec.train_loss = loss_sum / static_cast<double>(seen);
+    rec.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+    rec.validation_accuracy = validation.size() ? evaluate(net, validation) : rec.train_accuracy;
+    rec.learning_rate = lr;
+    rec.seconds = train_seconds;
+    rec.images_per_second = static_cast<double>(seen) / train_seconds;
+    result.epochs.push_back(rec);
+
+    if (stopping.update(epoch, rec.validation_accuracy) && options.patience > 0) best = net;
+    lr = schedule.after_epoch(epoch, rec.validation_accuracy);
+    if (!options.checkpoint_out.empty())
+      save_checkpoint(options.checkpoint_out, net, options.save_optimizer_state ? &optimizer : nullptr,
+                      ResumeState{epoch + 1, lr, optimizer.steps()}, options);
+    if (on_epoch) on_epoch(rec);
+    if (stopping.should_stop()) {
+      result.stopped_early = true;
+      break;
+    }
+  }
+  result.best_epoch = stopping.best_epoch() + 1;
+  result.best_validation_accuracy = stopping.best_accuracy();
+  if (options.patience > 0 && stopping.best_epoch() >= 0) net = std::move(best);
+  return result;
+}
+
+}  // namespace nn::ch05

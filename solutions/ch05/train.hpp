@@ -1,0 +1,83 @@
+// train.hpp — Chapter 5: the training loop on a data set, with validation,
+// early stopping, learning-rate schedules and checkpoints.
+//
+// One epoch: for each minibatch (seeded shuffle, optional augmentation):
+// forward with dropout → softmax cross-entropy + L2 → backward → optimiser
+// step. Then the validation accuracy decides early stopping and the
+// schedule. Every random choice of epoch e (batch order, augmentation,
+// dropout masks) is drawn from streams seeded by (seed, e), so a run resumed
+// from an end-of-epoch checkpoint reproduces the uninterrupted run bit for
+// bit (same thread count).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ch05/classifier.hpp"
+#include "nn/dataset.hpp"
+
+namespace nn::ch05 {
+
+struct TrainOptions {
+  int epochs = 10;
+  std::int64_t batch_size = 64;
+  OptimizerConfig optimizer;
+  double learning_rate = 0.05;
+  double l2 = 0.0;
+  int patience = 0;  // early stopping: 0 = off
+  Schedule::Kind schedule = Schedule::Kind::None;
+  int schedule_step = 10;
+  double schedule_gamma = 0.1;
+  int plateau_patience = 3;
+  Augmentation augmentation;
+  std::uint64_t seed = 42;
+  std::filesystem::path checkpoint_out;  // save after every epoch (empty: never)
+  bool save_optimizer_state = true;
+  std::string label = "train";           // progress-line label
+  bool progress = true;
+};
+
+struct EpochRecord {
+  int epoch = 0;
+  double train_loss = 0, train_accuracy = 0, validation_accuracy = 0, learning_rate = 0;
+  double seconds = 0, images_per_second = 0;
+};
+
+struct TrainResult {
+  std::vector<EpochRecord> epochs;
+  int best_epoch = -1;
+  double best_validation_accuracy = 0;
+  bool stopped_early = false;
+};
+
+// Where a resumed run starts: the state saved by a checkpoint.
+struct ResumeState {
+  int next_epoch = 0;
+  double learning_rate = 0;
+  std::int64_t optimizer_steps = 0;
+};
+
+// Trains `net` on `train`, validating on `validation` after each epoch.
+// With patience > 0 the best weights (by validation accuracy) are restored
+// at the end. `on_epoch` is called after every epoch.
+TrainResult train(Classifier<float>& net, const Dataset& train, const Dataset& validation, const TrainOptions& options,
+                  const std::function<void(const EpochRecord&)>& on_epoch = {},
+                  const std::filesystem::path& resume_from = {});
+
+// Accuracy of `net` on `data` (eval mode). If `confusion` is non-null it is
+// filled as a K×K matrix of counts, [true][predicted].
+double evaluate(const Classifier<float>& net, const Dataset& data, std::int64_t batch_size = 1000,
+                std::vector<std::int64_t>* confusion = nullptr);
+
+// Checkpoints: the model (fc*.weight/bias, PyTorch layout) and optionally the
+// optimiser state and where training stands, in one safetensors file.
+void save_checkpoint(const std::filesystem::path& path, Classifier<float>& net, Optimizer<float>* optimizer,
+                     const ResumeState& state, const TrainOptions& options);
+// Loads the model (and, if present and optimizer is non-null, the optimiser
+// state); checks that the architecture matches. Returns the saved state.
+ResumeState load_checkpoint(const std::filesystem::path& path, Classifier<float>& net, Optimizer<float>* optimizer);
+
+}  // namespace nn::ch05
