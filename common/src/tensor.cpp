@@ -1,5 +1,6 @@
 #include "nn/tensor.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -49,12 +50,19 @@ void rank_error(const Shape& shape, int used_rank) {
               " indices");
 }
 
+namespace {
+std::atomic<std::uint64_t> g_tensor_allocations{0};
+}
+
+std::uint64_t tensor_allocations() { return g_tensor_allocations.load(std::memory_order_relaxed); }
+
 void* aligned_alloc_zeroed(std::size_t bytes) {
   constexpr std::size_t kAlign = 64;
   const std::size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
   if (rounded == 0) return nullptr;
   void* p = std::aligned_alloc(kAlign, rounded);
   if (!p) throw std::bad_alloc();
+  g_tensor_allocations.fetch_add(1, std::memory_order_relaxed);
   std::memset(p, 0, rounded);
   return p;
 }

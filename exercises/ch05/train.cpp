@@ -110,6 +110,14 @@ ResumeState load_checkpoint(const std::filesystem::path& path, Classifier<float>
   return state;
 }
 
+float train_step(Classifier<float>& net, ClassifierWorkspace<float>& ws, Optimizer<float>& optimizer,
+                 TensorView<const float> x, std::span<const int> labels, double l2, double learning_rate, Rng& rng) {
+  classifier_forward<float>(net, ws, x, Mode::Train, rng);
+  const float objective = classifier_backward<float>(net, ws, x, labels, static_cast<float>(l2));
+  optimizer.step(learning_rate);
+  return objective;
+}
+
 TrainResult train(Classifier<float>& net, const Dataset& train_set, const Dataset& validation,
                   const TrainOptions& options, const std::function<void(const EpochRecord&)>& on_epoch,
                   const std::filesystem::path& resume_from) {
@@ -147,9 +155,7 @@ TrainResult train(Classifier<float>& net, const Dataset& train_set, const Datase
     while (batches.next()) {
       const auto x = flat(batches.images());
       const std::span<const int> labels(batches.labels().data(), batches.labels().size());
-      classifier_forward<float>(net, ws, x, Mode::Train, dropout_rng);
-      const float objective = classifier_backward<float>(net, ws, x, labels, static_cast<float>(options.l2));
-      optimizer.step(lr);
+      const float objective = train_step(net, ws, optimizer, x, labels, options.l2, lr, dropout_rng);
       const std::int64_t n = x.dim(0);
       predictions<float>(ws, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
       for (std::int64_t i = 0; i < n; ++i) correct += predicted[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(i)];
@@ -166,7 +172,12 @@ TrainResult train(Classifier<float>& net, const Dataset& train_set, const Datase
                     std::to_string(objective) + "); try a smaller --lr");
     }
     const double train_seconds = clock.seconds();
-    if (options.progress) progress.finish();
+    if (options.progress) {
+      char status[64];
+      std::snprintf(status, sizeof status, "loss %.4f  acc %.3f", loss_sum / static_cast<double>(seen),
+                    static_cast<double>(correct) / static_cast<double>(seen));
+      progress.finish(status);
+    }
     EpochRecord rec;
     rec.epoch = epoch + 1;
     rec.train_loss = loss_sum / static_cast<double>(seen);

@@ -60,6 +60,12 @@ struct ResumeState {
   std::int64_t optimizer_steps = 0;
 };
 
+// One training step on a minibatch: forward (dropout masks from rng),
+// softmax cross-entropy + L2, backward, optimiser update. Returns the
+// objective. Allocates nothing once `ws` is sized for this batch size.
+float train_step(Classifier<float>& net, ClassifierWorkspace<float>& ws, Optimizer<float>& optimizer,
+                 TensorView<const float> x, std::span<const int> labels, double l2, double learning_rate, Rng& rng);
+
 // Trains `net` on `train`, validating on `validation` after each epoch.
 // With patience > 0 the best weights (by validation accuracy) are restored
 // at the end. `on_epoch` is called after every epoch.

@@ -48,6 +48,9 @@ namespace detail {
 [[noreturn]] void index_error(const Shape& shape, int axis, std::int64_t index);
 [[noreturn]] void rank_error(const Shape& shape, int used_rank);
 void* aligned_alloc_zeroed(std::size_t bytes);
+// How many tensor buffers have been allocated so far (all threads): a test
+// uses it to prove a training step allocates nothing.
+std::uint64_t tensor_allocations();
 void aligned_free(void* p) noexcept;
 }  // namespace detail
 
