@@ -84,7 +84,7 @@ TEST_CASE("gemm: random shapes in 1..70 cubed with alpha and beta", "[ch04][gemm
 TEST_CASE("gemm: primes and sizes one off the register tiles and cache blocks", "[ch04][gemm]") {
   Restore restore;
   // Register tiles: 4×16 (scalar), 6×16 (AVX2), 8×48 (AVX-512); cache blocks
-  // KC = 256, MC = 128/144/192; in-place B for M ≤ 2·MR.
+  // KC = 256, MC = 128/144/384; in-place B for M ≤ 2·MR.
   const int ms[] = {5, 7, 8, 9, 12, 13, 16, 17, 97, 127, 193, 257};
   const int ns[] = {15, 17, 47, 49, 95, 97, 101, 131};
   const int ks[] = {1, 2, 3, 31, 255, 256, 257, 521};
@@ -101,12 +101,14 @@ TEST_CASE("gemm: primes and sizes one off the register tiles and cache blocks", 
 
 TEST_CASE("gemm: large shapes that cross every cache block", "[ch04][gemm]") {
   Restore restore;
-  // N > NC (3072) and K > 2·KC, M > MC; the LeNet shape with M = 6 (B read in place).
+  // N > NC (3072) and K > 2·KC; M > MC (several row blocks share a packed
+  // B); the LeNet shape with M = 6 (B read in place).
   std::uint64_t seed = 7000;
   for (Trans ta : kTrans)
     for (Trans tb : kTrans) {
       require_ok(GemmCase(ta, tb, 203, 3100, 530, 1.0f, 0.0f, seed++));
       require_ok(GemmCase(ta, tb, 6, 5000, 25, -1.0f, 1.0f, seed++));
+      require_ok(GemmCase(ta, tb, 401, 3111, 37, 1.0f, 0.5f, seed++));
     }
 }
 

@@ -7,9 +7,10 @@
 // The five loops around the micro-kernel (Goto / BLIS):
 //
 //   loop 5  for jc in N step NC          a KC×NC panel of B     → L3
-//   loop 4    for pc in K step KC          pack B[pc:+KC, jc:+NC] into NR-column micro-panels
+//   loop 4    for pc in K step KC
 //   loop 3      for ic in M step MC        pack A[ic:+MC, pc:+KC] into MR-row micro-panels → L2
 //   loop 2        for jr in NC step NR       one KC×NR micro-panel of B → L1
+//                                            (packed here on the first ic pass, reused after)
 //   loop 1          for ir in MC step MR       micro-kernel: C[MR×NR] (+)= Ã(MR×KC) · B̃(KC×NR)
 //
 // Packing turns every transpose into the same layout, so one micro-kernel
@@ -98,14 +99,19 @@ void pack_a(const Problem& p, int i0, int mc, int p0, int kc, float* out) {
 }
 
 // Packs op(B)[p0 : p0+kc, j0 : j0+nc] into ceil(nc/NR) micro-panels of kc×NR.
+// prefetch_next: also fetch the columns right of the block (they are in B).
 template <int NR>
-void pack_b(const Problem& p, int p0, int kc, int j0, int nc, float* out) {
+void pack_b(const Problem& p, int p0, int kc, int j0, int nc, float* out, bool prefetch_next = false) {
   for (int jr = 0; jr < nc; jr += NR) {
     const int cols = std::min(NR, nc - jr);
     float* dst = out + static_cast<long>(jr) * kc;
     if (p.tb == Trans::No) {
       for (int k = 0; k < kc; ++k) {
         const float* src = p.B + idx(p0 + k, p.ldb, j0 + jr);
+        // The next micro-panel's part of this row, into L2: kc rows far
+        // apart are kc streams, more than the hardware prefetcher follows.
+        if (prefetch_next)
+          for (int c = 0; c < NR; c += 16) __builtin_prefetch(src + NR + c, 0, 2);
         float* d = dst + k * NR;
         for (int c = 0; c < cols; ++c) d[c] = src[c];
         for (int c = cols; c < NR; ++c) d[c] = 0.0f;
@@ -137,7 +143,9 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
   constexpr int MR = Kernel::MR, NR = Kernel::NR, KC = Kernel::KC, MC = Kernel::MC, NC = Kernel::NC;
   thread_local Scratch a_scratch, b_scratch, edge_scratch;
   float* a_pack = a_scratch.get(static_cast<std::size_t>(MC) * KC);
-  float* b_pack = p.pack_b ? b_scratch.get(static_cast<std::size_t>(KC) * NC) : nullptr;
+  const bool single_row_block = m1 - m0 <= MC;
+  float* b_pack = p.pack_b && !single_row_block ? b_scratch.get(static_cast<std::size_t>(KC) * NC) : nullptr;
+  float* b_panel = p.pack_b && single_row_block ? edge_scratch.get(static_cast<std::size_t>(KC) * NR) : nullptr;
   // In place, B needs no NC blocking: there is no packed panel to keep in L3.
   const int nc_step = p.pack_b ? NC : n1 - n0;
   for (int jc = n0; jc < n1; jc += nc_step) {                  // loop 5
@@ -145,7 +153,6 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
     for (int pc = 0; pc < p.K; pc += KC) {                     // loop 4
       const int kc = std::min(KC, p.K - pc);
       const float beta = pc == 0 ? p.beta : 1.0f;
-      if (p.pack_b) pack_b<NR>(p, pc, kc, jc, nc, b_pack);
       for (int ic = m0; ic < m1; ic += MC) {                   // loop 3
         const int mc = std::min(MC, m1 - ic);
         pack_a<MR>(p, ic, mc, pc, kc, a_pack);
@@ -154,7 +161,15 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
           const float* b;
           long b_stride;
           if (p.pack_b) {
-            b = b_pack + static_cast<long>(jr) * kc;
+            // B is packed one micro-panel at a time during the first pass
+            // over the rows, just before its first use, so the kernel finds
+            // it in L1; the later row blocks reuse the packed copy.
+            // With a single row block nothing reuses the panel later, so one
+            // KC×NR buffer serves every jr and stays in L1 (a fresh slot of
+            // the big buffer would cost a miss per line just to write it).
+            float* panel = single_row_block ? b_panel : b_pack + static_cast<long>(jr) * kc;
+            if (ic == m0) pack_b<NR>(p, pc, kc, jc + jr, cols, panel, jr + 2 * NR <= nc);
+            b = panel;
             b_stride = NR;
           } else if (cols == NR) {
             b = p.B + idx(pc, p.ldb, jc + jr);
