@@ -39,8 +39,8 @@ struct Options {
   int epochs = 20;
   std::int64_t batch = 64;
   int patience = 0;
-  std::string schedule = "none";
-  int step = 10;
+  std::string schedule = "step";
+  int step = 12;
   bool mirror = false;
   int shift = 0;
   int threads = 1;

@@ -14,12 +14,9 @@ Shape::Shape(std::initializer_list<std::int64_t> dims) {
     if (d < 0) throw Error("tensor dimensions must be >= 0, got " + std::to_string(d));
     dims_[static_cast<std::size_t>(rank_++)] = d;
   }
-}
-
-std::int64_t Shape::numel() const {
-  std::int64_t n = 1;
-  for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<std::size_t>(i)];
-  return rank_ == 0 ? 0 : n;
+  numel_ = 1;
+  for (int i = 0; i < rank_; ++i) numel_ *= dims_[static_cast<std::size_t>(i)];
+  if (rank_ == 0) numel_ = 0;
 }
 
 std::string Shape::str() const {

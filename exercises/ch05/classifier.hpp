@@ -53,6 +53,7 @@ struct ClassifierWorkspace {
   std::vector<Tensor<T>> h;     // h[i] = a[i] ⊙ mask[i]: the input of layer i+1
   std::vector<Tensor<T>> d_h, d_a, d_z;
   Tensor<T> prob;               // softmax of the logits (N, K)
+  Mode mode = Mode::Eval;       // of the last forward pass (dropout or not)
   void prepare(const Classifier<T>& net, std::int64_t n);
   TensorView<const T> logits() const { return z.back().view(); }
 };

@@ -133,8 +133,7 @@ void relu_backward(TensorView<T> dz, TensorView<const T> da, TensorView<const T>
   check_backward("relu_backward", dz, da, z, a);
   // BEGIN EXERCISE 2.3 (the rectifiers backward)
   //! a = max(0, z): the gradient passes where z > 0 and is stopped elsewhere.
-  for (std::int64_t i = 0; i < dz.size(); ++i)
-    if (z[i] > T(0)) dz[i] += da[i];
+  for (std::int64_t i = 0; i < dz.size(); ++i) dz[i] += z[i] > T(0) ? da[i] : T(0);  // branch-free: vectorises
   // END EXERCISE
 }
 

@@ -83,6 +83,13 @@ void ClassifierWorkspace<T>::prepare(const Classifier<T>& net, std::int64_t n) {
   prob = Tensor<T>(Shape{n, net.sizes.back()});
 }
 
+namespace {
+template <typename T>
+bool uses_dropout(const Classifier<T>& net, Mode mode) {
+  return net.dropout > 0.0 && mode == Mode::Train;
+}
+}  // namespace
+
 template <typename T>
 void classifier_forward(const Classifier<T>& net, ClassifierWorkspace<T>& ws, TensorView<const T> x, Mode mode,
                         Rng& rng) {
@@ -90,6 +97,7 @@ void classifier_forward(const Classifier<T>& net, ClassifierWorkspace<T>& ws, Te
     throw Error("classifier_forward: input " + x.shape().str() + ", expected [N, " +
                 std::to_string(net.sizes.front()) + "]");
   ws.prepare(net, x.dim(0));
+  ws.mode = mode;
   const int L = net.layers();
   TensorView<const T> input = x;
   for (int i = 0; i < L; ++i) {
@@ -97,8 +105,12 @@ void classifier_forward(const Classifier<T>& net, ClassifierWorkspace<T>& ws, Te
     ch03::dense_forward<T>(ws.z[k], input, net.weight[k], net.bias[k]);
     if (i + 1 == L) break;  // logits stay linear
     ch02::activation_forward<T>(net.hidden, ws.a[k], ws.z[k]);
-    dropout_forward<T>(ws.h[k], ws.mask[k], ws.a[k], net.dropout, mode, rng);
-    input = ws.h[k];
+    if (uses_dropout(net, mode)) {
+      dropout_forward<T>(ws.h[k], ws.mask[k], ws.a[k], net.dropout, mode, rng);
+      input = ws.h[k];
+    } else {
+      input = ws.a[k];  // no dropout: the next layer reads a directly
+    }
   }
 }
 
@@ -106,6 +118,7 @@ template <typename T>
 T classifier_backward(Classifier<T>& net, ClassifierWorkspace<T>& ws, TensorView<const T> x,
                       std::span<const int> labels, T l2) {
   const int L = net.layers();
+  const bool dropped = uses_dropout(net, ws.mode);
   net.zero_grad();
   const auto last = static_cast<std::size_t>(L - 1);
   T objective = ch02::softmax_cross_entropy_forward<T>(ws.prob, ws.z[last], labels);
@@ -113,7 +126,7 @@ T classifier_backward(Classifier<T>& net, ClassifierWorkspace<T>& ws, TensorView
   ch02::softmax_cross_entropy_backward<T>(ws.d_z[last], ws.prob, labels);  // δ^(L+1) = (p − onehot(y))/N
   for (int i = L - 1; i >= 0; --i) {
     const auto k = static_cast<std::size_t>(i);
-    TensorView<const T> input = i == 0 ? x : TensorView<const T>(ws.h[k - 1]);
+    TensorView<const T> input = i == 0 ? x : TensorView<const T>(dropped ? ws.h[k - 1] : ws.a[k - 1]);
     TensorView<T> d_input;  // the first layer needs no ∂L/∂x
     if (i > 0) {
       ws.d_h[k - 1].fill(T(0));
@@ -123,10 +136,14 @@ T classifier_backward(Classifier<T>& net, ClassifierWorkspace<T>& ws, TensorView
     ch03::dense_backward<T>(d_input, net.d_weight[k], net.d_bias[k], ws.d_z[k], input, net.weight[k]);
     if (i > 0) {
       // h = a ⊙ mask, a = g(z): δ^(i) = g'(z) ⊙ (∂L/∂h ⊙ mask)
-      ws.d_a[k - 1].fill(T(0));
-      dropout_backward<T>(ws.d_a[k - 1], ws.d_h[k - 1], ws.mask[k - 1]);
+      TensorView<const T> d_a = ws.d_h[k - 1];  // ∂L/∂a = ∂L/∂h without dropout
+      if (dropped) {
+        ws.d_a[k - 1].fill(T(0));
+        dropout_backward<T>(ws.d_a[k - 1], ws.d_h[k - 1], ws.mask[k - 1]);
+        d_a = ws.d_a[k - 1];
+      }
       ws.d_z[k - 1].fill(T(0));
-      ch02::activation_backward<T>(net.hidden, ws.d_z[k - 1], ws.d_a[k - 1], ws.z[k - 1], ws.a[k - 1]);
+      ch02::activation_backward<T>(net.hidden, ws.d_z[k - 1], d_a, ws.z[k - 1], ws.a[k - 1]);
     }
   }
   if (l2 > T(0)) {

@@ -19,6 +19,9 @@ using namespace nn;
 using namespace nn::ch05;
 
 // ---- counting every operator new of this test program ------------------------
+// These replacements allocate with malloc/aligned_alloc, so free() is the
+// matching release; GCC cannot see that and warns.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 namespace {
 std::atomic<long> g_news{0};
 }

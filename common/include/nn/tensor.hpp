@@ -35,13 +35,14 @@ class Shape {
 
   int rank() const { return rank_; }
   std::int64_t operator[](int i) const { return dims_[static_cast<std::size_t>(i)]; }
-  std::int64_t numel() const;
+  std::int64_t numel() const { return numel_; }  // product of the dims (0 for rank 0)
   std::string str() const;  // e.g. "[64, 1, 28, 28]"
   friend bool operator==(const Shape& a, const Shape& b);
 
  private:
   std::array<std::int64_t, kMaxRank> dims_{};
   int rank_ = 0;
+  std::int64_t numel_ = 0;  // cached: element loops call size() every iteration
 };
 
 namespace detail {
