@@ -4,6 +4,8 @@
 # and apt is only called when something is missing.
 #
 #   bash tools/install-deps.sh          (as root, or with sudo available)
+#   bash tools/install-deps.sh --bench  also the PyTorch comparison (python3-torch,
+#                                       libtcmalloc-minimal4: about 1 GB)
 set -euo pipefail
 
 PACKAGES=(
@@ -20,6 +22,12 @@ PACKAGES=(
   # comparison points for the benchmarks only (never linked by the course)
   libopenblas-dev libdnnl-dev
 )
+for arg in "$@"; do
+  case "$arg" in
+    --bench) PACKAGES+=(python3-torch libtcmalloc-minimal4) ;;
+    *) echo "install-deps: unknown argument '$arg' (expected --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
