@@ -132,15 +132,23 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
                   100 * last.validation_accuracy);
       for (const auto& e : r.epochs)
         csv.row(name(kind), {static_cast<double>(e.epoch), oo.lr, e.train_loss, e.validation_accuracy});
-      loss_curves.push_back(series(name(kind), r.epochs, &EpochRecord::train_loss));
+      plot::Series trace;
+      trace.title = name(kind);
+      for (const auto& [x, y] : r.loss_trace) {
+        trace.x.push_back(x);
+        trace.y.push_back(y);
+      }
+      loss_curves.push_back(std::move(trace));
       acc_curves.push_back(series(name(kind), r.epochs, &EpochRecord::validation_accuracy, 100.0));
     }
     plot::Options po;
-    po.title = "Optimisers: training loss (same net, same seed)";
+    po.title = "Optimisers: training loss, mean of every 50 minibatches (same net, same seed)";
+    po.log_y = true;
     po.xlabel = "epoch";
     po.ylabel = "mean softmax cross-entropy";
     plot::lines(out + "/optimizers_loss.png", loss_curves, po);
     po.title = "Optimisers: validation accuracy";
+    po.log_y = false;
     po.ylabel = "validation accuracy (%)";
     plot::lines(out + "/optimizers_accuracy.png", acc_curves, po);
     std::printf("wrote %s/optimizers_{loss,accuracy}.png and optimizers.csv\n", out.c_str());

@@ -36,6 +36,7 @@ struct TrainOptions {
   std::uint64_t seed = 42;
   std::filesystem::path checkpoint_out;  // save after every epoch (empty: never)
   bool save_optimizer_state = true;
+  int trace_every = 50;                  // steps between points of TrainResult::loss_trace
   std::string label = "train";           // progress-line label
   bool progress = true;
 };
@@ -48,6 +49,8 @@ struct EpochRecord {
 
 struct TrainResult {
   std::vector<EpochRecord> epochs;
+  // (epoch as a fraction, mean objective over the last trace_every steps)
+  std::vector<std::pair<double, double>> loss_trace;
   int best_epoch = -1;
   double best_validation_accuracy = 0;
   bool stopped_early = false;

@@ -149,8 +149,9 @@ TrainResult train(Classifier<float>& net, const Dataset& train_set, const Datase
     Stopwatch clock;
     Rng dropout_rng(epoch_seed(options.seed, epoch, 1));
     batches.begin_epoch(epoch);
-    double loss_sum = 0.0;
-    std::int64_t seen = 0, correct = 0, step = 0;
+    double loss_sum = 0.0, window_sum = 0.0;
+    std::int64_t seen = 0, correct = 0, step = 0, window = 0;
+    const auto steps_per_epoch = static_cast<double>(batches.batches_per_epoch());
     Progress progress(options.label + " e" + std::to_string(epoch + 1), static_cast<std::size_t>(batches.batches_per_epoch()));
     while (batches.next()) {
       const auto x = flat(batches.images());
@@ -161,7 +162,15 @@ TrainResult train(Classifier<float>& net, const Dataset& train_set, const Datase
       for (std::int64_t i = 0; i < n; ++i) correct += predicted[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(i)];
       loss_sum += static_cast<double>(objective) * static_cast<double>(n);
       seen += n;
-      if (options.progress && (++step & 31) == 0) {
+      window_sum += static_cast<double>(objective);
+      if (++window == options.trace_every) {
+        result.loss_trace.emplace_back(epoch + static_cast<double>(step + 1) / steps_per_epoch,
+                                       window_sum / static_cast<double>(window));
+        window_sum = 0.0;
+        window = 0;
+      }
+      ++step;
+      if (options.progress && (step & 31) == 0) {
         char status[64];
         std::snprintf(status, sizeof status, "loss %.4f  acc %.3f", loss_sum / static_cast<double>(seen),
                       static_cast<double>(correct) / static_cast<double>(seen));
