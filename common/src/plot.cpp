@@ -143,4 +143,39 @@ bool decision_boundary(const std::filesystem::path& png, const Grid& grid, const
   });
 }
 
+bool bars(const std::filesystem::path& png, const std::vector<std::string>& categories,
+          const std::vector<BarSeries>& series, const Options& options, const std::vector<ReferenceLine>& lines) {
+  for (const auto& s : series)
+    if (s.values.size() != categories.size())
+      throw Error("bars: series '" + s.title + "' has " + std::to_string(s.values.size()) + " values for " +
+                  std::to_string(categories.size()) + " categories");
+  return render(png, options, [&](Gnuplot& gp) {
+    gp << "$bars << EOD\n";
+    for (std::size_t i = 0; i < categories.size(); ++i) {
+      gp << quote(categories[i]);
+      for (const auto& s : series) {
+        const double v = s.values[i];
+        if (v > 0.0)
+          gp << " " << v;
+        else
+          gp << " NaN";
+      }
+      gp << "\n";
+    }
+    gp << "EOD\n";
+    gp << "set style data histograms\nset style histogram clustered gap 1\n"
+          "set style fill solid 0.85 border -1\nset boxwidth 0.9\nset xtics rotate by -25 noenhanced\n"
+          "set key top left\n";
+    gp << "set xrange [-0.6:" << static_cast<double>(categories.size()) - 0.4 << "]\n";
+    if (!options.y_min && !options.log_y) gp << "set yrange [0:*]\n";
+    gp << "plot ";
+    for (std::size_t i = 0; i < series.size(); ++i)
+      gp << (i ? ", " : "") << "$bars using " << i + 2 << (i == 0 ? ":xtic(1)" : "") << " title "
+         << quote(series[i].title);
+    for (const auto& l : lines)
+      gp << ", " << l.y << " with lines lw 2 dt 2 title " << quote(l.title);
+    gp << "\n";
+  });
+}
+
 }  // namespace nn::plot

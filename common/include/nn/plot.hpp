@@ -48,6 +48,20 @@ struct Grid {
 bool decision_boundary(const std::filesystem::path& png, const Grid& grid, const LabelledPoints& points,
                        const Options& options);
 
+// A clustered bar chart: one group per category, one bar per series in each
+// group (values[i] belongs to categories[i]; a value <= 0 or NaN draws no
+// bar), and optional horizontal reference lines (e.g. a peak throughput).
+struct BarSeries {
+  std::string title;
+  std::vector<double> values;
+};
+struct ReferenceLine {
+  std::string title;
+  double y = 0.0;
+};
+bool bars(const std::filesystem::path& png, const std::vector<std::string>& categories,
+          const std::vector<BarSeries>& series, const Options& options, const std::vector<ReferenceLine>& lines = {});
+
 // Whether plots also open a window.
 void set_interactive(bool on);
 // Whether gnuplot can be run at all (checked once).
