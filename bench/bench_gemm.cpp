@@ -20,7 +20,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <chrono>
 #include <map>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -126,6 +128,11 @@ void bm_gemm(benchmark::State& state, Shape s, Lib lib, int threads) {
   }
   state.counters["GFLOP/s"] = benchmark::Counter(s.flops() * static_cast<double>(state.iterations()),
                                                  benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+  // OpenBLAS's worker threads busy-wait for about 0.1 s after a call (and
+  // libgomp's for a moment): on a 2-core machine they would steal a core
+  // from whatever runs next. Let them go to sleep before the next benchmark.
+  // (After the timed loop, so it is not counted.)
+  if (threads > 1) std::this_thread::sleep_for(std::chrono::milliseconds(lib == Lib::OpenBlas ? 300 : 20));
 }
 
 // Collects the GFLOP/s of every run (the median when repeated) by name.

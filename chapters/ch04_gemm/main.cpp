@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ladder.hpp"
@@ -214,7 +215,9 @@ int main(int argc, char** argv) {
         for (int t : {1, threads}) {
           l.set_threads(t);
           const double gf = measure([&] { l.gemm(n, n, n, A.data(), B.data(), C.data()); }, flops, reps);
-          l.set_threads(1);  // an idle pool of spinning threads would slow whatever runs next
+          l.set_threads(1);
+          // OpenBLAS's idle workers busy-wait ~0.1 s: let them sleep before the next run.
+          if (t > 1) std::this_thread::sleep_for(std::chrono::milliseconds(300));
           report(gf, t);
         }
       std::printf("\n");

@@ -106,9 +106,10 @@ struct Split {
 };
 
 Split choose_split(int M, int N, int K, Tile tile, int wanted) {
-  // Below about a microsecond of work a fork/join costs more than it saves.
+  // Below about 100 µs of work (2·10⁷ flops) a second thread gains little
+  // and waking it can cost more, on a busy machine several milliseconds.
   const double flops = 2.0 * M * static_cast<double>(N) * K;
-  if (wanted <= 1 || flops < 2.0e6) return {1, true};
+  if (wanted <= 1 || flops < 2.0e7) return {1, true};
   const int col_tiles = (N + tile.nr - 1) / tile.nr;
   const int row_tiles = (M + tile.mr - 1) / tile.mr;
   // The busiest thread's share, relative to a perfect split: pick the
