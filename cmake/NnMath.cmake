@@ -15,6 +15,12 @@ set(NN_MATH_SOURCES
   ch05/regularization.cpp
   ch05/classifier.cpp
   ch05/train.cpp
+  ch06/shapes.cpp
+  ch06/conv.cpp
+  ch07/conv_backward.cpp
+  ch07/pooling.cpp
+  ch07/cnn.cpp
+  ch07/train.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)
 

@@ -1,0 +1,33 @@
+// image.hpp — pictures of tensors: grey-scale PNG files and grids of tiles
+// (filters, feature maps, filtered images), written directly with zlib so
+// they need no gnuplot.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+namespace nn::image {
+
+// A grey image: height × width values, row-major.
+struct Tile {
+  int height = 0, width = 0;
+  std::vector<float> pixels;
+};
+
+// How tile values become grey levels.
+enum class Scaling {
+  MinMax,     // each tile's own min → black, max → white
+  Symmetric,  // each tile: 0 → mid-grey, ±max|v| → white/black (signed filters)
+  Unit,       // [0, 1] → black..white, clamped
+};
+
+// Writes an 8-bit grey PNG (values in [0, 255] after clamping and rounding).
+void write_png_gray(const std::filesystem::path& png, int height, int width, const std::vector<unsigned char>& grey);
+
+// Lays the tiles out left to right, `columns` per row, each magnified by
+// `scale` (nearest neighbour) with a `gap`-pixel border, and writes one PNG.
+// Tiles may differ in size (each cell is as large as the largest tile).
+void write_grid(const std::filesystem::path& png, const std::vector<Tile>& tiles, int columns, int scale,
+                Scaling scaling, int gap = 2);
+
+}  // namespace nn::image

@@ -1,0 +1,141 @@
+// train.cpp — Chapter 7: the training loop for the small CNN.
+#include "ch07/train.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "nn/error.hpp"
+#include "nn/report.hpp"
+#include "nn/safetensors.hpp"
+
+namespace nn::ch07 {
+
+float cnn_train_step(SmallCnn<float>& net, CnnWorkspace<float>& ws, ch05::Optimizer<float>& optimizer,
+                     TensorView<const float> x, std::span<const int> labels, double l2, double learning_rate) {
+  cnn_forward<float>(net, ws, x);
+  const float objective = cnn_backward<float>(net, ws, labels, static_cast<float>(l2));
+  optimizer.step(learning_rate);
+  return objective;
+}
+
+double evaluate_cnn(const SmallCnn<float>& net, const Dataset& data, std::int64_t batch_size,
+                    std::vector<std::int64_t>* confusion) {
+  const int k = net.config.classes;
+  if (confusion) confusion->assign(static_cast<std::size_t>(k * k), 0);
+  CnnWorkspace<float> ws;
+  std::vector<int> predicted(static_cast<std::size_t>(batch_size));
+  std::int64_t correct = 0;
+  const std::int64_t image = data.example_size();
+  const Shape one = data.images.shape();
+  for (std::int64_t start = 0; start < data.size(); start += batch_size) {
+    const std::int64_t n = std::min(batch_size, data.size() - start);
+    const TensorView<const float> x(data.images.data() + start * image, Shape{n, one[1], one[2], one[3]});
+    cnn_forward<float>(net, ws, x);
+    cnn_predictions<float>(ws, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
+    for (std::int64_t i = 0; i < n; ++i) {
+      const int truth = data.labels[static_cast<std::size_t>(start + i)];
+      const int guess = predicted[static_cast<std::size_t>(i)];
+      correct += truth == guess;
+      if (confusion) ++(*confusion)[static_cast<std::size_t>(truth * k + guess)];
+    }
+  }
+  return data.size() ? static_cast<double>(correct) / static_cast<double>(data.size()) : 0.0;
+}
+
+void save_cnn(const std::filesystem::path& path, SmallCnn<float>& net) {
+  std::vector<NamedConstTensor> tensors;
+  for (auto& p : net.params()) {
+    std::vector<std::int64_t> shape;
+    for (int i = 0; i < p.value.rank(); ++i) shape.push_back(p.value.dim(i));
+    tensors.push_back({p.name, shape, p.value.span()});
+  }
+  SaveOptions options;
+  options.metadata = {{"architecture", "conv" + std::to_string(net.config.filters1) + "-pool-conv" +
+                                           std::to_string(net.config.filters2) + "-pool-fc, kernel " +
+                                           std::to_string(net.config.kernel)}};
+  save_safetensors(path, tensors, options);
+}
+
+ch05::TrainResult train_cnn(SmallCnn<float>& net, const Dataset& train_set, const Dataset& validation,
+                            const ch05::TrainOptions& options,
+                            const std::function<void(const ch05::EpochRecord&)>& on_epoch) {
+  if (options.epochs <= 0) throw Error("epochs must be > 0");
+  const Shape s = train_set.images.shape();
+  if (s.rank() != 4 || s[1] != net.config.channels || s[2] != net.config.height || s[3] != net.config.width)
+    throw Error("the network takes " + std::to_string(net.config.channels) + "x" + std::to_string(net.config.height) +
+                "x" + std::to_string(net.config.width) + " images, the data are " + s.str());
+  ch05::Optimizer<float> optimizer(options.optimizer, net.params());
+  ch05::Schedule schedule(options.schedule, options.learning_rate, options.schedule_step, options.schedule_gamma,
+                          options.plateau_patience);
+  double lr = options.learning_rate;
+  MinibatchIterator batches(train_set, options.batch_size, options.seed, options.augmentation);
+  CnnWorkspace<float> ws;
+  ws.prepare(net, options.batch_size);
+  std::vector<int> predicted(static_cast<std::size_t>(options.batch_size));
+  ch05::EarlyStopping stopping(options.patience);
+  SmallCnn<float> best = net;
+  ch05::TrainResult result;
+
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    Stopwatch clock;
+    batches.begin_epoch(epoch);
+    double loss_sum = 0.0, window_sum = 0.0;
+    std::int64_t seen = 0, correct = 0, step = 0, window = 0;
+    const auto steps_per_epoch = static_cast<double>(batches.batches_per_epoch());
+    Progress progress(options.label + " e" + std::to_string(epoch + 1),
+                      static_cast<std::size_t>(batches.batches_per_epoch()));
+    auto status = [&] {
+      char text[64];
+      std::snprintf(text, sizeof text, "loss %.4f  acc %.3f", loss_sum / static_cast<double>(seen),
+                    static_cast<double>(correct) / static_cast<double>(seen));
+      return std::string(text);
+    };
+    while (batches.next()) {
+      const TensorView<const float> x = batches.images();
+      const std::span<const int> labels(batches.labels().data(), batches.labels().size());
+      const float objective = cnn_train_step(net, ws, optimizer, x, labels, options.l2, lr);
+      const std::int64_t n = x.dim(0);
+      cnn_predictions<float>(ws, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
+      for (std::int64_t i = 0; i < n; ++i)
+        correct += predicted[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(i)];
+      loss_sum += static_cast<double>(objective) * static_cast<double>(n);
+      seen += n;
+      window_sum += static_cast<double>(objective);
+      if (++window == options.trace_every) {
+        result.loss_trace.emplace_back(epoch + static_cast<double>(step + 1) / steps_per_epoch,
+                                       window_sum / static_cast<double>(window));
+        window_sum = 0.0;
+        window = 0;
+      }
+      ++step;
+      if (options.progress && (step & 15) == 0) progress.update(static_cast<std::size_t>(step), status());
+      if (!std::isfinite(objective))
+        throw Error("training diverged at epoch " + std::to_string(epoch + 1) + "; try a smaller --lr");
+    }
+    const double seconds = clock.seconds();
+    if (options.progress) progress.finish(status());
+    ch05::EpochRecord rec;
+    rec.epoch = epoch + 1;
+    rec.train_loss = loss_sum / static_cast<double>(seen);
+    rec.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+    rec.validation_accuracy = validation.size() ? evaluate_cnn(net, validation) : rec.train_accuracy;
+    rec.learning_rate = lr;
+    rec.seconds = seconds;
+    rec.images_per_second = static_cast<double>(seen) / seconds;
+    result.epochs.push_back(rec);
+    if (stopping.update(epoch, rec.validation_accuracy) && options.patience > 0) best = net;
+    lr = schedule.after_epoch(epoch, rec.validation_accuracy);
+    if (on_epoch) on_epoch(rec);
+    if (stopping.should_stop()) {
+      result.stopped_early = true;
+      break;
+    }
+  }
+  result.best_epoch = stopping.best_epoch() + 1;
+  result.best_validation_accuracy = stopping.best_accuracy();
+  if (options.patience > 0 && stopping.best_epoch() >= 0) net = std::move(best);
+  return result;
+}
+
+}  // namespace nn::ch07
