@@ -41,6 +41,7 @@ struct Options {
   int patience = 0;
   std::string schedule = "step";
   int step = 12;
+  bool standardise = false;
   bool mirror = false;
   int shift = 0;
   int threads = 1;
@@ -108,6 +109,13 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
               static_cast<long long>(data.train.size()), static_cast<long long>(validation.size()),
               static_cast<long long>(data.test.size()), static_cast<long long>(data.train.images.dim(2)),
               static_cast<long long>(data.train.images.dim(3)), data.train.num_classes);
+  if (o.standardise) {
+    // Statistics of the training set only, applied to all three sets.
+    const auto [mean, stddev] = pixel_statistics(data.train);
+    for (Dataset* d : {&data.train, &validation, &data.test}) standardise(*d, mean, stddev);
+    std::printf("standardised pixels with the training set's mean %.4f and std %.4f\n", static_cast<double>(mean),
+                static_cast<double>(stddev));
+  }
   const std::string out = common.out_dir;
 
   if (o.compare_optimizers) {
@@ -273,6 +281,7 @@ int main(int argc, char** argv) {
   app.add_option("--schedule", o.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
       ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
   app.add_option("--step", o.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_flag("--standardise", o.standardise, "Standardise pixels to mean 0, std 1 (training-set statistics)");
   app.add_flag("--mirror", o.mirror, "Augment: random left-right mirror");
   app.add_option("--shift", o.shift, "Augment: random shifts of up to N pixels")->check(CLI::Range(0, 8))
       ->capture_default_str();

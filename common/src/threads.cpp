@@ -1,11 +1,17 @@
 #include "nn/threads.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <vector>
 #include <cstdlib>
 #include <string>
 #include <thread>
 
 #include "nn/error.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace nn {
 
@@ -34,6 +40,29 @@ void set_num_threads(int n) {
   if (n < 1) throw Error("set_num_threads: the thread count must be at least 1, not " + std::to_string(n));
   active_threads().store(n, std::memory_order_relaxed);
 }
+
+namespace detail {
+void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void*, std::int64_t, std::int64_t),
+                       void* body) {
+  if (n <= 0) return;
+  const std::int64_t by_size = std::max<std::int64_t>(1, n / std::max<std::int64_t>(1, min_chunk));
+  const int parts = static_cast<int>(std::min<std::int64_t>(num_threads(), by_size));
+  if (parts <= 1) return call(body, 0, n);
+  auto range = [&](int t) {
+    const std::int64_t begin = n * t / parts, end = n * (t + 1) / parts;
+    if (end > begin) call(body, begin, end);
+  };
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(parts) schedule(static)
+  for (int t = 0; t < parts; ++t) range(t);
+#else
+  std::vector<std::thread> pool;
+  for (int t = 1; t < parts; ++t) pool.emplace_back(range, t);
+  range(0);
+  for (auto& th : pool) th.join();
+#endif
+}
+}  // namespace detail
 
 int hardware_threads() {
   const unsigned n = std::thread::hardware_concurrency();

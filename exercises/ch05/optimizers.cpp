@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "nn/error.hpp"
+#include "nn/threads.hpp"
 
 namespace nn::ch05 {
 
@@ -105,22 +106,29 @@ void Optimizer<T>::step(double learning_rate) {
   for (std::size_t i = 0; i < params_.size(); ++i) {
     T* w = params_[i].value.data();
     const T* g = params_[i].grad.data();
-    const std::int64_t n = params_[i].value.size();
     T* s1 = slot1_[i].data();
-    switch (c.kind) {
-      case OptimizerKind::Sgd: sgd_update(w, g, n, lr); break;
-      case OptimizerKind::Momentum: momentum_update(w, g, s1, n, lr, static_cast<T>(c.momentum)); break;
-      case OptimizerKind::Classic: classic_momentum_update(w, g, s1, n, lr, static_cast<T>(c.momentum)); break;
-      case OptimizerKind::Nesterov: nesterov_update(w, g, s1, n, lr, static_cast<T>(c.momentum)); break;
-      case OptimizerKind::AdaGrad: adagrad_update(w, g, s1, n, lr, static_cast<T>(c.adagrad_delta)); break;
-      case OptimizerKind::RmsProp:
-        rmsprop_update(w, g, s1, n, lr, static_cast<T>(c.rho), static_cast<T>(c.rmsprop_delta));
-        break;
-      case OptimizerKind::Adam:
-        adam_update(w, g, s1, slot2_[i].data(), n, lr, static_cast<T>(c.beta1), static_cast<T>(c.beta2),
-                    static_cast<T>(c.adam_epsilon), t_);
-        break;
-    }
+    T* s2 = slot2_[i].data();
+    // Element-wise rules: threads take disjoint ranges [b, e) of the same
+    // parameter, so the result does not depend on the thread count.
+    parallel_for(params_[i].value.size(), 16384, [&](std::int64_t b, std::int64_t e) {
+      const std::int64_t n = e - b;
+      switch (c.kind) {
+        case OptimizerKind::Sgd: sgd_update(w + b, g + b, n, lr); break;
+        case OptimizerKind::Momentum: momentum_update(w + b, g + b, s1 + b, n, lr, static_cast<T>(c.momentum)); break;
+        case OptimizerKind::Classic:
+          classic_momentum_update(w + b, g + b, s1 + b, n, lr, static_cast<T>(c.momentum));
+          break;
+        case OptimizerKind::Nesterov: nesterov_update(w + b, g + b, s1 + b, n, lr, static_cast<T>(c.momentum)); break;
+        case OptimizerKind::AdaGrad: adagrad_update(w + b, g + b, s1 + b, n, lr, static_cast<T>(c.adagrad_delta)); break;
+        case OptimizerKind::RmsProp:
+          rmsprop_update(w + b, g + b, s1 + b, n, lr, static_cast<T>(c.rho), static_cast<T>(c.rmsprop_delta));
+          break;
+        case OptimizerKind::Adam:
+          adam_update(w + b, g + b, s1 + b, s2 + b, n, lr, static_cast<T>(c.beta1), static_cast<T>(c.beta2),
+                      static_cast<T>(c.adam_epsilon), t_);
+          break;
+      }
+    });
   }
 }
 

@@ -11,6 +11,9 @@
 // threads.
 #pragma once
 
+#include <cstdint>
+#include <type_traits>
+
 namespace nn {
 
 // The number of threads parallel kernels use now (≥ 1).
@@ -20,5 +23,22 @@ int num_threads();
 void set_num_threads(int n);
 // The number of hardware threads this machine reports (≥ 1).
 int hardware_threads();
+
+// Splits [0, n) into num_threads() contiguous ranges of at least
+// `min_chunk` elements and calls body(begin, end) for each, in parallel.
+// For element-wise work (optimiser updates): each element is computed the
+// same way whichever thread does it, so results do not depend on the count.
+// (A template over the body, so no std::function allocates per call.)
+namespace detail {
+void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void*, std::int64_t, std::int64_t),
+                       void* body);
+}
+template <typename Body>
+void parallel_for(std::int64_t n, std::int64_t min_chunk, Body&& body) {
+  using B = std::remove_reference_t<Body>;
+  detail::parallel_for_impl(
+      n, min_chunk, [](void* b, std::int64_t begin, std::int64_t end) { (*static_cast<B*>(b))(begin, end); },
+      const_cast<void*>(static_cast<const void*>(&body)));
+}
 
 }  // namespace nn
