@@ -15,6 +15,7 @@
 #include <array>
 
 #include "gemm_blocked.hpp"
+#include "gemm_transpose_x86.hpp"
 
 namespace nn::gemm_detail {
 namespace {
@@ -85,6 +86,9 @@ constexpr std::array<std::array<MicroFn, 2>, kMR> kMicro = {row_kernels<1>(), ro
 struct Avx2Kernel {
   static constexpr int MR = kMR, NR = kNR;
   static constexpr int KC = 256, MC = 144, NC = 3072;
+  static void pack_t8(const float* src, long ld, int kc, float* dst, long dst_stride) {
+    pack_t8_avx(src, ld, kc, dst, dst_stride);
+  }
   static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
                     float alpha, float beta) {
     kMicro[static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>((cols + 7) / 8 - 1)](

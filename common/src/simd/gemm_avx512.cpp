@@ -21,6 +21,7 @@
 #include <array>
 
 #include "gemm_blocked.hpp"
+#include "gemm_transpose_x86.hpp"
 
 namespace nn::gemm_detail {
 namespace {
@@ -30,9 +31,57 @@ constexpr int kMR = kTileAvx512.mr, kNR = kTileAvx512.nr;
 using MicroFn = void (*)(int kc, const float* a, const float* b, long b_stride, float* c, long ldc, int cols,
                          float alpha, float beta);
 
-// How many k steps ahead the kernel asks for B: far enough to cover an L2
-// hit (~14 cycles), near enough to stay inside the panel.
+// How far ahead the kernel asks for what it reads next. A packed B panel
+// (b_stride == NR) was written just before, so it is in L1 and the A
+// micro-panel is the stream that comes from L2: fetch it kPrefetchA floats
+// ahead. B read in place (b_stride == ldb) is kc rows far apart, which the
+// hardware prefetcher does not follow: fetch it kPrefetchRows rows ahead.
+constexpr int kPrefetchA = 32 * kMR;
 constexpr int kPrefetchRows = 8;
+
+// One step k: R broadcasts of a, V vectors of b, R·V FMAs.
+template <int R, int V>
+[[gnu::always_inline]] inline void step(__m512 (&acc)[R][V], const float* a, const float* b) {
+  __m512 bv[V];
+#pragma GCC unroll 3
+  for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    const __m512 ar = _mm512_set1_ps(a[r]);
+#pragma GCC unroll 3
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+  }
+}
+
+// The k loop, unrolled by 4, with the prefetches that suit where B lies.
+template <int R, int V, bool kPackedB>
+[[gnu::always_inline]] inline void k_loop(__m512 (&acc)[R][V], int kc, const float* a, const float* b,
+                                          long b_stride) {
+  int k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    if constexpr (kPackedB) {
+      // 4 steps read 4·MR floats = 2 lines of A.
+      _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchA), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchA + 16), _MM_HINT_T0);
+    }
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) {
+      if constexpr (!kPackedB) {
+#pragma GCC unroll 3
+        for (int v = 0; v < V; ++v)
+          _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchRows * b_stride + 16 * v), _MM_HINT_T0);
+      }
+      step<R, V>(acc, a, b);
+      a += kMR;
+      b += b_stride;
+    }
+  }
+  for (; k < kc; ++k) {
+    step<R, V>(acc, a, b);
+    a += kMR;
+    b += b_stride;
+  }
+}
 
 template <int R, int V>
 void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, long ldc, int cols, float alpha,
@@ -43,26 +92,15 @@ void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, l
 #pragma GCC unroll 3
     for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
 
-  // The C tile is only touched after the loop: start fetching it now.
+  // The C tile is only touched after the loop: start fetching all its lines.
 #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-#pragma GCC unroll 4
-  for (int k = 0; k < kc; ++k) {
-    __m512 bv[V];
+  for (int r = 0; r < R; ++r)
 #pragma GCC unroll 3
-    for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
-#pragma GCC unroll 3
-    for (int v = 0; v < V; ++v)
-      _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchRows * b_stride + 16 * v), _MM_HINT_T0);
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      const __m512 ar = _mm512_set1_ps(a[r]);
-#pragma GCC unroll 3
-      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
-    }
-    a += kMR;
-    b += b_stride;
-  }
+    for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16 * v), _MM_HINT_T0);
+  if (b_stride == kNR)
+    k_loop<R, V, true>(acc, kc, a, b, b_stride);
+  else
+    k_loop<R, V, false>(acc, kc, a, b, b_stride);
 
   const __m512 va = _mm512_set1_ps(alpha);
   const __m512 vb = _mm512_set1_ps(beta);
@@ -100,6 +138,9 @@ constexpr std::array<std::array<MicroFn, 3>, kMR> kMicro = {row_kernels<1>(), ro
 struct Avx512Kernel {
   static constexpr int MR = kMR, NR = kNR;
   static constexpr int KC = 256, MC = 384, NC = 3072;
+  static void pack_t8(const float* src, long ld, int kc, float* dst, long dst_stride) {
+    pack_t8_avx(src, ld, kc, dst, dst_stride);
+  }
   static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
                     float alpha, float beta) {
     kMicro[static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>((cols + 15) / 16 - 1)](

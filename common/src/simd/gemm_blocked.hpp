@@ -34,6 +34,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <new>
 
 #include "gemm_kernels.hpp"
@@ -70,22 +71,34 @@ class Scratch {
 
 inline long idx(int row, int ld, int col) { return static_cast<long>(row) * ld + col; }
 
+// dst[k * dst_stride + r] = src[r * ld + k] for r < rows, k < kc: rows of
+// the source that run along k, laid out k-major. Full groups of 8 rows go
+// through the kernel's register transpose when it has one (pack_t8).
+template <class Kernel>
+void pack_transposed(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
+  int r = 0;
+  if constexpr (requires { Kernel::pack_t8(src, ld, kc, dst, dst_stride); })
+    for (; r + 8 <= rows; r += 8) Kernel::pack_t8(src + r * ld, ld, kc, dst + r, dst_stride);
+  // The rest row by row, in blocks of 16 k so the written lines stay in L1.
+  for (int k0 = 0; k0 < kc; k0 += 16) {
+    const int k1 = std::min(kc, k0 + 16);
+    for (int rr = r; rr < rows; ++rr)
+      for (int k = k0; k < k1; ++k) dst[k * dst_stride + rr] = src[rr * ld + k];
+  }
+}
+
 // Packs op(A)[i0 : i0+mc, p0 : p0+kc] into ceil(mc/MR) micro-panels of MR×kc.
-template <int MR>
+template <class Kernel>
 void pack_a(const Problem& p, int i0, int mc, int p0, int kc, float* out) {
+  constexpr int MR = Kernel::MR;
   for (int ir = 0; ir < mc; ir += MR) {
     const int rows = std::min(MR, mc - ir);
     float* dst = out + static_cast<long>(ir) * kc;
     if (p.ta == Trans::No) {
-      // Row r of the panel is contiguous in A: read it along k, write with
-      // stride MR; blocks of 16 k keep the written lines in L1.
-      for (int k0 = 0; k0 < kc; k0 += 16) {
-        const int k1 = std::min(kc, k0 + 16);
-        for (int r = 0; r < rows; ++r) {
-          const float* src = p.A + idx(i0 + ir + r, p.lda, p0);
-          for (int k = k0; k < k1; ++k) dst[k * MR + r] = src[k];
-        }
-      }
+      // Row r of the panel is contiguous in A: a transpose.
+      pack_transposed<Kernel>(p.A + idx(i0 + ir, p.lda, p0), p.lda, rows, kc, dst, MR);
+    } else if (rows == MR) {
+      for (int k = 0; k < kc; ++k) std::memcpy(dst + k * MR, p.A + idx(p0 + k, p.lda, i0 + ir), MR * sizeof(float));
     } else {
       for (int k = 0; k < kc; ++k) {
         const float* src = p.A + idx(p0 + k, p.lda, i0 + ir);
@@ -100,8 +113,9 @@ void pack_a(const Problem& p, int i0, int mc, int p0, int kc, float* out) {
 
 // Packs op(B)[p0 : p0+kc, j0 : j0+nc] into ceil(nc/NR) micro-panels of kc×NR.
 // prefetch_next: also fetch the columns right of the block (they are in B).
-template <int NR>
+template <class Kernel>
 void pack_b(const Problem& p, int p0, int kc, int j0, int nc, float* out, bool prefetch_next = false) {
+  constexpr int NR = Kernel::NR;
   for (int jr = 0; jr < nc; jr += NR) {
     const int cols = std::min(NR, nc - jr);
     float* dst = out + static_cast<long>(jr) * kc;
@@ -113,23 +127,29 @@ void pack_b(const Problem& p, int p0, int kc, int j0, int nc, float* out, bool p
         if (prefetch_next)
           for (int c = 0; c < NR; c += 16) __builtin_prefetch(src + NR + c, 0, 2);
         float* d = dst + k * NR;
-        for (int c = 0; c < cols; ++c) d[c] = src[c];
-        for (int c = cols; c < NR; ++c) d[c] = 0.0f;
+        if (cols == NR) {
+          std::memcpy(d, src, NR * sizeof(float));
+        } else {
+          for (int c = 0; c < cols; ++c) d[c] = src[c];
+          for (int c = cols; c < NR; ++c) d[c] = 0.0f;
+        }
       }
     } else {
       // Column c of the panel is row j0+jr+c of the stored B (contiguous in k).
-      for (int k0 = 0; k0 < kc; k0 += 16) {
-        const int k1 = std::min(kc, k0 + 16);
-        for (int c = 0; c < cols; ++c) {
-          const float* src = p.B + idx(j0 + jr + c, p.ldb, p0);
-          for (int k = k0; k < k1; ++k) dst[k * NR + c] = src[k];
-        }
-      }
+      pack_transposed<Kernel>(p.B + idx(j0 + jr, p.ldb, p0), p.ldb, cols, kc, dst, NR);
       if (cols < NR)
         for (int k = 0; k < kc; ++k)
           for (int c = cols; c < NR; ++c) dst[k * NR + c] = 0.0f;
     }
   }
+}
+
+// The block sizes along an extent: ceil(extent / block) blocks of nearly equal
+// size (a multiple of `unit`), rather than full blocks and a small remainder.
+inline int balanced_block(int extent, int block, int unit) {
+  const int blocks = (extent + block - 1) / block;
+  const int size = (extent + blocks - 1) / blocks;
+  return std::min(block, (size + unit - 1) / unit * unit);
 }
 
 // Kernel provides:
@@ -148,14 +168,19 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
   float* b_panel = p.pack_b && single_row_block ? edge_scratch.get(static_cast<std::size_t>(KC) * NR) : nullptr;
   // In place, B needs no NC blocking: there is no packed panel to keep in L3.
   const int nc_step = p.pack_b ? NC : n1 - n0;
+  // K is cut into equal blocks (a multiple of 4 long) from K alone, never
+  // from the slice: the sums, and so the bits of C, do not depend on how the
+  // threads split C. The row blocks may depend on the slice.
+  const int kc_step = balanced_block(p.K, KC, 4);
+  const int mc_step = balanced_block(m1 - m0, MC, MR);
   for (int jc = n0; jc < n1; jc += nc_step) {                  // loop 5
     const int nc = std::min(nc_step, n1 - jc);
-    for (int pc = 0; pc < p.K; pc += KC) {                     // loop 4
-      const int kc = std::min(KC, p.K - pc);
+    for (int pc = 0; pc < p.K; pc += kc_step) {                // loop 4
+      const int kc = std::min(kc_step, p.K - pc);
       const float beta = pc == 0 ? p.beta : 1.0f;
-      for (int ic = m0; ic < m1; ic += MC) {                   // loop 3
-        const int mc = std::min(MC, m1 - ic);
-        pack_a<MR>(p, ic, mc, pc, kc, a_pack);
+      for (int ic = m0; ic < m1; ic += mc_step) {              // loop 3
+        const int mc = std::min(mc_step, m1 - ic);
+        pack_a<Kernel>(p, ic, mc, pc, kc, a_pack);
         for (int jr = 0; jr < nc; jr += NR) {                  // loop 2
           const int cols = std::min(NR, nc - jr);
           const float* b;
@@ -168,7 +193,7 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
             // KC×NR buffer serves every jr and stays in L1 (a fresh slot of
             // the big buffer would cost a miss per line just to write it).
             float* panel = single_row_block ? b_panel : b_pack + static_cast<long>(jr) * kc;
-            if (ic == m0) pack_b<NR>(p, pc, kc, jc + jr, cols, panel, jr + 2 * NR <= nc);
+            if (ic == m0) pack_b<Kernel>(p, pc, kc, jc + jr, cols, panel, jr + 2 * NR <= nc);
             b = panel;
             b_stride = NR;
           } else if (cols == NR) {
@@ -176,7 +201,7 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
             b_stride = p.ldb;
           } else {
             float* edge = edge_scratch.get(static_cast<std::size_t>(KC) * NR);
-            pack_b<NR>(p, pc, kc, jc + jr, cols, edge);
+            pack_b<Kernel>(p, pc, kc, jc + jr, cols, edge);
             b = edge;
             b_stride = NR;
           }
