@@ -32,7 +32,7 @@ namespace nn::ch07 {
 
 struct CnnConfig {
   int channels = 1, height = 28, width = 28, classes = 10;
-  int filters1 = 16, filters2 = 32;  // K1, K2
+  int filters1 = 8, filters2 = 16;   // K1, K2
   int kernel = 5;                    // F (odd: same padding (F − 1)/2)
 };
 

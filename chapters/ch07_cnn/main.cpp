@@ -1,0 +1,262 @@
+// ch07_cnn — Chapter 7: back-propagation through convolution and pooling.
+//
+// Shows the pooling worked example (max and mean of a 4×4 input, and where
+// max pooling sends the gradient), then trains a small CNN
+//   conv K1 F×F same → ReLU → max-pool 2 → conv K2 F×F same → ReLU →
+//   max-pool 2 → flatten → dense → softmax
+// on Fashion-MNIST, reporting loss and accuracy per epoch (progress line,
+// CSV, PNG curves) and the test accuracy. Then draws what it learned: the
+// first-layer filters, and the activation maps of both conv layers for one
+// test image.
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "ch07/train.hpp"
+#include "nn/cli.hpp"
+#include "nn/cpu.hpp"
+#include "nn/dataset.hpp"
+#include "nn/image.hpp"
+#include "nn/plot.hpp"
+#include "nn/report.hpp"
+#include "nn/threads.hpp"
+
+namespace {
+
+using namespace nn;
+using namespace nn::ch07;
+
+struct Options {
+  std::string data = kFashionMnistDir;
+  std::vector<int> filters = {8, 16};
+  int kernel = 5;
+  std::string optimizer = "classic";
+  double momentum = 0.9;
+  double lr = 0.02;
+  double l2 = 0.0;
+  int epochs = 3;
+  std::int64_t batch = 64;
+  std::string schedule = "step";
+  int step = 2;
+  int threads = 1;
+  std::int64_t validation = 5000;
+  std::int64_t limit_train = 0;
+  int image = 0;
+};
+
+void print_matrix(const char* title, const double* v, int rows, int cols) {
+  std::printf("%s\n", title);
+  for (int r = 0; r < rows; ++r) {
+    std::printf("   ");
+    for (int c = 0; c < cols; ++c) std::printf(" %5.4g", v[r * cols + c]);
+    std::printf("\n");
+  }
+}
+
+void pooling_example() {
+  std::printf("\n== pooling: the worked 4x4 example, 2x2 windows, stride 2 ==\n");
+  const Tensor<double> x(Shape{1, 1, 4, 4}, {1, 1, 2, 5, 5, 7, 7, 8, 3, 1, 1, 0, 1, 2, 3, 4});
+  const Pool2dGeometry p{2, 2, 2};
+  Tensor<double> mx(p.output_shape(x.shape())), mean(mx.shape()), d_x(x.shape());
+  Tensor<std::int32_t> arg(mx.shape());
+  maxpool2d_forward<double>(mx, arg, x, p);
+  avgpool2d_forward<double>(mean, x, p);
+  print_matrix("input", x.data(), 4, 4);
+  print_matrix("max pool", mx.data(), 2, 2);
+  print_matrix("mean pool", mean.data(), 2, 2);
+  const Tensor<double> ones(mx.shape(), {1, 1, 1, 1});
+  maxpool2d_backward<double>(d_x, ones, arg);
+  print_matrix("max pool backward of dL/dy = 1: the gradient reaches only each window's arg-max", d_x.data(), 4, 4);
+  d_x.fill(0);
+  avgpool2d_backward<double>(d_x, ones, p);
+  print_matrix("mean pool backward of dL/dy = 1: a quarter to every pixel", d_x.data(), 4, 4);
+}
+
+plot::Series series(const std::string& title, const std::vector<ch05::EpochRecord>& recs,
+                    double ch05::EpochRecord::*field, double scale = 1.0) {
+  plot::Series s;
+  s.title = title;
+  s.style = "linespoints lw 2 pt 7 ps 0.6";
+  for (const auto& r : recs) {
+    s.x.push_back(r.epoch);
+    s.y.push_back(scale * (r.*field));
+  }
+  return s;
+}
+
+// Channel c of example 0 of a (1, C, H, W) tensor as a tile.
+image::Tile map_tile(const Tensor<float>& t, std::int64_t c) {
+  image::Tile tile;
+  tile.height = static_cast<int>(t.dim(2));
+  tile.width = static_cast<int>(t.dim(3));
+  const float* p = t.data() + c * t.dim(2) * t.dim(3);
+  tile.pixels.assign(p, p + t.dim(2) * t.dim(3));
+  return tile;
+}
+
+void draw(SmallCnn<float>& net, const Dataset& test, int index, const std::string& out) {
+  // First-layer filters: K1 tiles of F×F (0 = mid-grey, so sign shows).
+  std::vector<image::Tile> filters;
+  for (std::int64_t k = 0; k < net.w1.dim(0); ++k) {
+    image::Tile t;
+    t.height = static_cast<int>(net.w1.dim(2));
+    t.width = static_cast<int>(net.w1.dim(3));
+    const float* p = net.w1.data() + k * net.w1.size() / net.w1.dim(0);
+    t.pixels.assign(p, p + t.height * t.width);  // channel 0 (grey images have one)
+    filters.push_back(std::move(t));
+  }
+  image::write_grid(out + "/filters_conv1.png", filters, 8, 12, image::Scaling::Symmetric, 4);
+  // Activation maps of one test image.
+  const std::int64_t pixels = test.example_size();
+  const TensorView<const float> x(test.images.data() + index * pixels,
+                                  Shape{1, test.images.dim(1), test.images.dim(2), test.images.dim(3)});
+  CnnWorkspace<float> ws;
+  cnn_forward<float>(net, ws, x);
+  std::vector<image::Tile> input = {{static_cast<int>(x.dim(2)), static_cast<int>(x.dim(3)),
+                                     std::vector<float>(x.data(), x.data() + pixels)}};
+  image::write_grid(out + "/activation_input.png", input, 1, 6, image::Scaling::MinMax, 2);
+  std::vector<image::Tile> maps1, maps2;
+  for (std::int64_t c = 0; c < ws.a1.dim(1); ++c) maps1.push_back(map_tile(ws.a1, c));
+  for (std::int64_t c = 0; c < ws.a2.dim(1); ++c) maps2.push_back(map_tile(ws.a2, c));
+  image::write_grid(out + "/activations_conv1.png", maps1, 8, 3, image::Scaling::MinMax, 3);
+  image::write_grid(out + "/activations_conv2.png", maps2, 8, 4, image::Scaling::MinMax, 3);
+  std::vector<int> guess(1);
+  cnn_predictions<float>(ws, guess);
+  const auto& names = fashion_mnist_classes();
+  const int truth = test.labels[static_cast<std::size_t>(index)];
+  std::printf("test image %d: a %s, predicted %s\n", index, names[static_cast<std::size_t>(truth)].c_str(),
+              names[static_cast<std::size_t>(guess[0])].c_str());
+  std::printf("wrote %s/filters_conv1.png (the %lld first-layer filters, grey = 0, white > 0, black < 0),\n"
+              "      %s/activation_input.png, activations_conv1.png (after ReLU, %lldx%lld) and\n"
+              "      activations_conv2.png (after ReLU, %lldx%lld)\n",
+              out.c_str(), static_cast<long long>(net.w1.dim(0)), out.c_str(), static_cast<long long>(ws.a1.dim(2)),
+              static_cast<long long>(ws.a1.dim(3)), static_cast<long long>(ws.a2.dim(2)),
+              static_cast<long long>(ws.a2.dim(3)));
+}
+
+int main_run(const Options& o, const cli::CommonOptions& common) {
+  Stopwatch total;
+  std::printf("Chapter 7: backprop through convolution and pooling   (SIMD %s, %d thread%s, seed %llu)\n",
+              std::string(to_string(simd_level())).c_str(), num_threads(), num_threads() == 1 ? "" : "s",
+              static_cast<unsigned long long>(common.seed));
+  pooling_example();
+
+  TrainTest data = load_mnist_style(o.data, o.limit_train);
+  Dataset validation = split_validation(data.train, o.validation, common.seed);
+  if (o.image < 0 || o.image >= data.test.size())
+    throw Error("--image " + std::to_string(o.image) + " is not a test image index (0.." +
+                std::to_string(data.test.size() - 1) + ")");
+  std::printf("\n== training the small CNN ==\ndata: %s — %lld training, %lld validation, %lld test images\n",
+              o.data.c_str(), static_cast<long long>(data.train.size()), static_cast<long long>(validation.size()),
+              static_cast<long long>(data.test.size()));
+  CnnConfig config;
+  config.channels = static_cast<int>(data.train.images.dim(1));
+  config.height = static_cast<int>(data.train.images.dim(2));
+  config.width = static_cast<int>(data.train.images.dim(3));
+  config.classes = data.train.num_classes;
+  config.filters1 = o.filters[0];
+  config.filters2 = o.filters[1];
+  config.kernel = o.kernel;
+  Rng rng(common.seed);
+  SmallCnn<float> net = make_cnn<float>(config, rng);
+  std::printf("net: conv1 %s → ReLU → max-pool 2x2/2 → conv2 %s → ReLU → max-pool 2x2/2 → flatten %lld → dense %d\n"
+              "     %lld parameters; optimiser %s, lr %g, batch %lld, %d epochs\n",
+              net.conv1.str().c_str(), net.conv2.str().c_str(), static_cast<long long>(net.flat), config.classes,
+              static_cast<long long>(net.parameter_count()), o.optimizer.c_str(), o.lr,
+              static_cast<long long>(o.batch), o.epochs);
+
+  ch05::TrainOptions t;
+  t.epochs = o.epochs;
+  t.batch_size = o.batch;
+  t.optimizer.kind = ch05::parse_optimizer(o.optimizer);
+  t.optimizer.momentum = o.momentum;
+  t.learning_rate = o.lr;
+  t.l2 = o.l2;
+  t.schedule = ch05::Schedule::parse(o.schedule);
+  t.schedule_step = o.step;
+  t.seed = common.seed;
+  t.label = "cnn";
+  const std::string out = common.out_dir;
+  CsvWriter csv(out + "/epochs.csv", {"epoch", "train_loss", "train_accuracy", "validation_accuracy", "learning_rate",
+                                      "seconds", "images_per_second"});
+  const ch05::TrainResult r = train_cnn(net, data.train, validation, t, [&](const ch05::EpochRecord& e) {
+    std::printf("epoch %3d  loss %.4f  train %.2f%%  val %.2f%%  lr %.4g  %.1f s  %.0f img/s\n", e.epoch, e.train_loss,
+                100 * e.train_accuracy, 100 * e.validation_accuracy, e.learning_rate, e.seconds, e.images_per_second);
+    std::fflush(stdout);
+    csv.row({static_cast<double>(e.epoch), e.train_loss, e.train_accuracy, e.validation_accuracy, e.learning_rate,
+             e.seconds, e.images_per_second});
+  });
+  const double test_acc = evaluate_cnn(net, data.test);
+  double train_time = 0;
+  for (const auto& e : r.epochs) train_time += e.seconds;
+  std::printf("\ntest accuracy %.2f%% after %zu epochs (%.1f s of training)\n", 100 * test_acc, r.epochs.size(),
+              train_time);
+
+  plot::Options po;
+  po.title = "Small CNN: training loss (mean of every 50 minibatches)";
+  po.xlabel = "epoch";
+  po.ylabel = "softmax cross-entropy";
+  po.log_y = true;
+  plot::Series trace;
+  trace.title = "training loss";
+  for (const auto& [x, y] : r.loss_trace) {
+    trace.x.push_back(x);
+    trace.y.push_back(y);
+  }
+  plot::lines(out + "/loss.png", {trace}, po);
+  po.title = "Small CNN: accuracy";
+  po.ylabel = "accuracy (%)";
+  po.log_y = false;
+  plot::lines(out + "/accuracy.png",
+              {series("train", r.epochs, &ch05::EpochRecord::train_accuracy, 100.0),
+               series("validation", r.epochs, &ch05::EpochRecord::validation_accuracy, 100.0)},
+              po);
+  CsvWriter summary(out + "/summary.csv", {"metric", "value"});
+  summary.row("test_accuracy", {test_acc});
+  summary.row("epochs", {static_cast<double>(r.epochs.size())});
+  summary.row("training_seconds", {train_time});
+  save_cnn(out + "/model.safetensors", net);
+  std::printf("wrote %s/loss.png, accuracy.png, epochs.csv, summary.csv, model.safetensors\n", out.c_str());
+  draw(net, data.test, o.image, out);
+  std::printf("done in %.1f s; results in %s/\n", total.seconds(), out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Chapter 7: backprop through convolution and pooling — the pooling worked example, then a small CNN "
+               "trained on Fashion-MNIST, its filters and activation maps."};
+  nn::cli::CommonOptions common{"out/ch07_cnn"};
+  nn::cli::add_common_options(app, common);
+  Options o;
+  app.add_option("--data", o.data, "Folder with the MNIST-format files (gzipped or not)")->capture_default_str();
+  app.add_option("--filters", o.filters, "Filters of conv1 and conv2")
+      ->expected(2)->check(CLI::Range(1, 512))->capture_default_str();
+  app.add_option("--kernel", o.kernel, "Filter size F (odd: same padding)")
+      ->check(CLI::IsMember({1, 3, 5, 7}))->capture_default_str();
+  app.add_option("--optimizer", o.optimizer, "sgd, momentum, classic, nesterov, adagrad, rmsprop, adam")
+      ->check(CLI::IsMember({"sgd", "momentum", "classic", "nesterov", "adagrad", "rmsprop", "adam"}))
+      ->capture_default_str();
+  app.add_option("--momentum", o.momentum, "Momentum alpha/mu")->check(CLI::Range(0.0, 0.9999))->capture_default_str();
+  app.add_option("--lr", o.lr, "Learning rate")->check(nn::cli::Positive)->capture_default_str();
+  app.add_option("--l2", o.l2, "L2 strength lambda (weights only)")->check(CLI::Range(0.0, 10.0))->capture_default_str();
+  app.add_option("--epochs", o.epochs, "Epochs")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--batch", o.batch, "Minibatch size")->check(CLI::Range(1, 1 << 16))->capture_default_str();
+  app.add_option("--schedule", o.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
+      ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
+  app.add_option("--step", o.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--threads", o.threads, "Threads for the matrix multiplies")->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--validation", o.validation, "Training images held out for validation")
+      ->check(CLI::Range(1, 1000000))->capture_default_str();
+  app.add_option("--limit-train", o.limit_train, "Use only the first N training images (0: all)")
+      ->check(CLI::Range(0, 100000000))->capture_default_str();
+  app.add_option("--image", o.image, "Test image whose activation maps are drawn")->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  return nn::cli::run(app, argc, argv, common, [&] {
+    nn::set_num_threads(o.threads);
+    return main_run(o, common);
+  });
+}
