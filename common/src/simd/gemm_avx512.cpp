@@ -19,6 +19,8 @@
 #include <immintrin.h>
 
 #include <array>
+#include <cstddef>
+#include <utility>
 
 #include "gemm_blocked.hpp"
 #include "gemm_transpose_x86.hpp"
@@ -43,12 +45,12 @@ constexpr int kPrefetchRows = 8;
 template <int R, int V>
 [[gnu::always_inline]] inline void step(__m512 (&acc)[R][V], const float* a, const float* b) {
   __m512 bv[V];
-#pragma GCC unroll 3
+#pragma GCC unroll 4
   for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
     const __m512 ar = _mm512_set1_ps(a[r]);
-#pragma GCC unroll 3
+#pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
   }
 }
@@ -67,7 +69,7 @@ template <int R, int V, bool kPackedB>
 #pragma GCC unroll 4
     for (int u = 0; u < 4; ++u) {
       if constexpr (!kPackedB) {
-#pragma GCC unroll 3
+#pragma GCC unroll 4
         for (int v = 0; v < V; ++v)
           _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchRows * b_stride + 16 * v), _MM_HINT_T0);
       }
@@ -87,15 +89,15 @@ template <int R, int V>
 void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, long ldc, int cols, float alpha,
               float beta) {
   __m512 acc[R][V];
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int r = 0; r < R; ++r)
-#pragma GCC unroll 3
+#pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
 
   // The C tile is only touched after the loop: start fetching all its lines.
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int r = 0; r < R; ++r)
-#pragma GCC unroll 3
+#pragma GCC unroll 4
     for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16 * v), _MM_HINT_T0);
   if (b_stride == kNR)
     k_loop<R, V, true>(acc, kc, a, b, b_stride);
@@ -106,10 +108,10 @@ void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, l
   const __m512 vb = _mm512_set1_ps(beta);
   const int last = cols - 16 * (V - 1);  // 1..16 lanes in the last vector
   const __mmask16 mask = static_cast<__mmask16>((1u << last) - 1u);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
     float* cr = c + r * ldc;
-#pragma GCC unroll 3
+#pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
       float* cv = cr + 16 * v;
       if (v < V - 1 || last == 16) {
@@ -126,18 +128,30 @@ void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, l
   }
 }
 
-template <int R>
-constexpr std::array<MicroFn, 3> row_kernels() {
-  return {micro_rv<R, 1>, micro_rv<R, 2>, micro_rv<R, 3>};
+constexpr int kVectors = kNR / 16;
+
+template <int R, std::size_t... V>
+constexpr std::array<MicroFn, kVectors> row_kernels(std::index_sequence<V...>) {
+  return {micro_rv<R, static_cast<int>(V) + 1>...};
 }
 
-constexpr std::array<std::array<MicroFn, 3>, kMR> kMicro = {row_kernels<1>(), row_kernels<2>(), row_kernels<3>(),
-                                                            row_kernels<4>(), row_kernels<5>(), row_kernels<6>(),
-                                                            row_kernels<7>(), row_kernels<8>()};
+template <std::size_t... R>
+constexpr std::array<std::array<MicroFn, kVectors>, kMR> all_kernels(std::index_sequence<R...>) {
+  return {row_kernels<static_cast<int>(R) + 1>(std::make_index_sequence<kVectors>{})...};
+}
+
+// kMicro[rows - 1][vectors - 1]: the kernel for an edge tile.
+constexpr auto kMicro = all_kernels(std::make_index_sequence<kMR>{});
 
 struct Avx512Kernel {
   static constexpr int MR = kMR, NR = kNR;
-  static constexpr int KC = 256, MC = 384, NC = 3072;
+  // Chosen by measurement (bench_gemm against oneDNN on squares and the
+  // AlexNet shapes): KC = 128, whose 24 KiB B micro-panel stays in L1, lost
+  // to longer ones; with KC = 384 the panel (72 KiB) streams from L2 in
+  // order, which the hardware prefetcher follows, and C is read and written
+  // a third as often as with 128. The A block (MC×KC, 360 KiB) stays in L2.
+  // Tiles of 12×32, 14×32 and 6×64 were tried as well: none beat 8×48.
+  static constexpr int KC = 384, MC = 240, NC = 3072;
   static void pack_t8(const float* src, long ld, int kc, float* dst, long dst_stride) {
     pack_t8_avx(src, ld, kc, dst, dst_stride);
   }
