@@ -171,7 +171,13 @@ void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, 
   // most twice: read it in place rather than copy it (LeNet's 6×50176×25 and
   // 16×6400×150 convolutions).
   p.pack_b = !(tb == Trans::No && M <= 2 * v.tile.mr);
-  run_split(p, v, choose_split(M, N, K, v.tile, std::min(num_threads(), std::max(1, hardware_threads() * 4))));
+  // hardware_threads() asks the system (a file read on Linux): once is enough.
+  int wanted = num_threads();
+  if (wanted > 1) {
+    static const int cap = std::max(1, hardware_threads() * 4);
+    wanted = std::min(wanted, cap);
+  }
+  run_split(p, v, choose_split(M, N, K, v.tile, wanted));
 }
 
 double fma_peak_gflops(SimdLevel level, double seconds) {

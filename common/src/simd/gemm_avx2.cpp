@@ -84,7 +84,7 @@ constexpr std::array<std::array<MicroFn, 2>, kMR> kMicro = {row_kernels<1>(), ro
                                                             row_kernels<4>(), row_kernels<5>(), row_kernels<6>()};
 
 struct Avx2Kernel {
-  static constexpr int MR = kMR, NR = kNR;
+  static constexpr int MR = kMR, NR = kNR, NV = 8;
   static constexpr int KC = 256, MC = 144, NC = 3072;
   static void pack_t8(const float* src, long ld, int kc, float* dst, long dst_stride) {
     pack_t8_avx(src, ld, kc, dst, dst_stride);

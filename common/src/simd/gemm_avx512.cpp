@@ -144,7 +144,7 @@ constexpr std::array<std::array<MicroFn, kVectors>, kMR> all_kernels(std::index_
 constexpr auto kMicro = all_kernels(std::make_index_sequence<kMR>{});
 
 struct Avx512Kernel {
-  static constexpr int MR = kMR, NR = kNR;
+  static constexpr int MR = kMR, NR = kNR, NV = 16;
   // Chosen by measurement (bench_gemm against oneDNN on squares and the
   // AlexNet shapes): KC = 128, whose 24 KiB B micro-panel stays in L1, lost
   // to longer ones; with KC = 384 the panel (72 KiB) streams from L2 in

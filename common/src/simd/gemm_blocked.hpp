@@ -118,6 +118,8 @@ void pack_b(const Problem& p, int p0, int kc, int j0, int nc, float* out, bool p
   constexpr int NR = Kernel::NR;
   for (int jr = 0; jr < nc; jr += NR) {
     const int cols = std::min(NR, nc - jr);
+    // The kernel reads whole vectors of NV columns: only those need zeros.
+    const int padded = std::min(NR, (cols + Kernel::NV - 1) / Kernel::NV * Kernel::NV);
     float* dst = out + static_cast<long>(jr) * kc;
     if (p.tb == Trans::No) {
       for (int k = 0; k < kc; ++k) {
@@ -131,15 +133,15 @@ void pack_b(const Problem& p, int p0, int kc, int j0, int nc, float* out, bool p
           std::memcpy(d, src, NR * sizeof(float));
         } else {
           for (int c = 0; c < cols; ++c) d[c] = src[c];
-          for (int c = cols; c < NR; ++c) d[c] = 0.0f;
+          for (int c = cols; c < padded; ++c) d[c] = 0.0f;
         }
       }
     } else {
       // Column c of the panel is row j0+jr+c of the stored B (contiguous in k).
       pack_transposed<Kernel>(p.B + idx(j0 + jr, p.ldb, p0), p.ldb, cols, kc, dst, NR);
-      if (cols < NR)
+      if (cols < padded)
         for (int k = 0; k < kc; ++k)
-          for (int c = cols; c < NR; ++c) dst[k * NR + c] = 0.0f;
+          for (int c = cols; c < padded; ++c) dst[k * NR + c] = 0.0f;
     }
   }
 }
@@ -154,6 +156,8 @@ inline int balanced_block(int extent, int block, int unit) {
 
 // Kernel provides:
 //   MR, NR            the register tile
+//   NV                the kernel reads a packed B row in runs of NV columns
+//                     (its vector width; NR if it always reads the whole row)
 //   KC, MC, NC        the cache blocks (MC a multiple of MR, NC of NR)
 //   micro(rows, cols, kc, a, b, b_stride, c, ldc, alpha, beta)
 //       C[0:rows, 0:cols] = alpha · Ã·B̃ + beta · C   (beta == 0: C not read)

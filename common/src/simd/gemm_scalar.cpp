@@ -10,7 +10,7 @@ namespace nn::gemm_detail {
 namespace {
 
 struct ScalarKernel {
-  static constexpr int MR = kTileScalar.mr, NR = kTileScalar.nr;
+  static constexpr int MR = kTileScalar.mr, NR = kTileScalar.nr, NV = NR;
   static constexpr int KC = 256, MC = 128, NC = 2048;
   static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
                     float alpha, float beta) {
