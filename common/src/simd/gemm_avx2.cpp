@@ -86,8 +86,8 @@ constexpr std::array<std::array<MicroFn, 2>, kMR> kMicro = {row_kernels<1>(), ro
 struct Avx2Kernel {
   static constexpr int MR = kMR, NR = kNR, NV = 8;
   static constexpr int KC = 256, MC = 144, NC = 3072;
-  static void pack_t8(const float* src, long ld, int kc, float* dst, long dst_stride) {
-    pack_t8_avx(src, ld, kc, dst, dst_stride);
+  static void pack_t8(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
+    pack_t8_avx(src, ld, rows, kc, dst, dst_stride);
   }
   static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
                     float alpha, float beta) {

@@ -38,8 +38,12 @@ using MicroFn = void (*)(int kc, const float* a, const float* b, long b_stride, 
 // micro-panel is the stream that comes from L2: fetch it kPrefetchA floats
 // ahead. B read in place (b_stride == ldb) is kc rows far apart, which the
 // hardware prefetcher does not follow: fetch it kPrefetchRows rows ahead.
+// In place, the panel two to the right (the same rows of B, NR columns on)
+// is also asked into L2, a couple of kernel calls ahead of its use: with a
+// short kc the rows-ahead prefetch alone comes too late for memory.
 constexpr int kPrefetchA = 32 * kMR;
 constexpr int kPrefetchRows = 8;
+constexpr int kPrefetchPanels = 2;
 
 // One step k: R broadcasts of a, V vectors of b, R·V FMAs.
 template <int R, int V>
@@ -70,8 +74,10 @@ template <int R, int V, bool kPackedB>
     for (int u = 0; u < 4; ++u) {
       if constexpr (!kPackedB) {
 #pragma GCC unroll 4
-        for (int v = 0; v < V; ++v)
+        for (int v = 0; v < V; ++v) {
           _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchRows * b_stride + 16 * v), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchPanels * kNR + 16 * v), _MM_HINT_T1);
+        }
       }
       step<R, V>(acc, a, b);
       a += kMR;
@@ -152,8 +158,8 @@ struct Avx512Kernel {
   // a third as often as with 128. The A block (MC×KC, 360 KiB) stays in L2.
   // Tiles of 12×32, 14×32 and 6×64 were tried as well: none beat 8×48.
   static constexpr int KC = 384, MC = 240, NC = 3072;
-  static void pack_t8(const float* src, long ld, int kc, float* dst, long dst_stride) {
-    pack_t8_avx(src, ld, kc, dst, dst_stride);
+  static void pack_t8(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
+    pack_t8_avx(src, ld, rows, kc, dst, dst_stride);
   }
   static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
                     float alpha, float beta) {

@@ -72,19 +72,24 @@ class Scratch {
 inline long idx(int row, int ld, int col) { return static_cast<long>(row) * ld + col; }
 
 // dst[k * dst_stride + r] = src[r * ld + k] for r < rows, k < kc: rows of
-// the source that run along k, laid out k-major. Full groups of 8 rows go
-// through the kernel's register transpose when it has one (pack_t8).
+// the source that run along k, laid out k-major. Groups of 8 rows go through
+// the kernel's register transpose when it has one (pack_t8); a last group of
+// fewer rows too, if its 8 lanes fit in dst_stride, with zeros past `rows`
+// (the padding the kernel expects anyway). Returns how many rows of dst are
+// written (rows, or more with those zeros).
 template <class Kernel>
-void pack_transposed(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
+int pack_transposed(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
   int r = 0;
-  if constexpr (requires { Kernel::pack_t8(src, ld, kc, dst, dst_stride); })
-    for (; r + 8 <= rows; r += 8) Kernel::pack_t8(src + r * ld, ld, kc, dst + r, dst_stride);
+  if constexpr (requires { Kernel::pack_t8(src, ld, rows, kc, dst, dst_stride); })
+    for (; r < rows && r + 8 <= dst_stride; r += 8)
+      Kernel::pack_t8(src + r * ld, ld, std::min(8, rows - r), kc, dst + r, dst_stride);
   // The rest row by row, in blocks of 16 k so the written lines stay in L1.
   for (int k0 = 0; k0 < kc; k0 += 16) {
     const int k1 = std::min(kc, k0 + 16);
     for (int rr = r; rr < rows; ++rr)
       for (int k = k0; k < k1; ++k) dst[k * dst_stride + rr] = src[rr * ld + k];
   }
+  return std::max(r, rows);
 }
 
 // Packs op(A)[i0 : i0+mc, p0 : p0+kc] into ceil(mc/MR) micro-panels of MR×kc.
@@ -94,9 +99,10 @@ void pack_a(const Problem& p, int i0, int mc, int p0, int kc, float* out) {
   for (int ir = 0; ir < mc; ir += MR) {
     const int rows = std::min(MR, mc - ir);
     float* dst = out + static_cast<long>(ir) * kc;
+    int written = rows;
     if (p.ta == Trans::No) {
       // Row r of the panel is contiguous in A: a transpose.
-      pack_transposed<Kernel>(p.A + idx(i0 + ir, p.lda, p0), p.lda, rows, kc, dst, MR);
+      written = pack_transposed<Kernel>(p.A + idx(i0 + ir, p.lda, p0), p.lda, rows, kc, dst, MR);
     } else if (rows == MR) {
       for (int k = 0; k < kc; ++k) std::memcpy(dst + k * MR, p.A + idx(p0 + k, p.lda, i0 + ir), MR * sizeof(float));
     } else {
@@ -105,9 +111,9 @@ void pack_a(const Problem& p, int i0, int mc, int p0, int kc, float* out) {
         for (int r = 0; r < rows; ++r) dst[k * MR + r] = src[r];
       }
     }
-    if (rows < MR)
+    if (written < MR)
       for (int k = 0; k < kc; ++k)
-        for (int r = rows; r < MR; ++r) dst[k * MR + r] = 0.0f;
+        for (int r = written; r < MR; ++r) dst[k * MR + r] = 0.0f;
   }
 }
 
@@ -138,10 +144,10 @@ void pack_b(const Problem& p, int p0, int kc, int j0, int nc, float* out, bool p
       }
     } else {
       // Column c of the panel is row j0+jr+c of the stored B (contiguous in k).
-      pack_transposed<Kernel>(p.B + idx(j0 + jr, p.ldb, p0), p.ldb, cols, kc, dst, NR);
-      if (cols < padded)
+      const int written = pack_transposed<Kernel>(p.B + idx(j0 + jr, p.ldb, p0), p.ldb, cols, kc, dst, NR);
+      if (written < padded)
         for (int k = 0; k < kc; ++k)
-          for (int c = cols; c < padded; ++c) dst[k * NR + c] = 0.0f;
+          for (int c = written; c < padded; ++c) dst[k * NR + c] = 0.0f;
     }
   }
 }

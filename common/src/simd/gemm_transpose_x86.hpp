@@ -19,14 +19,20 @@
 namespace nn::gemm_detail {
 namespace {
 
-// dst[k * dst_stride + r] = src[r * ld + k] for r < 8, k < kc.
-inline void pack_t8_avx(const float* src, long ld, int kc, float* dst, long dst_stride) {
+// Row i of the source, 8 floats from k, or zeros past the last row.
+inline __m256 row8(const float* src, long ld, int rows, int i, int k) {
+  return i < rows ? _mm256_loadu_ps(src + i * ld + k) : _mm256_setzero_ps();
+}
+
+// dst[k * dst_stride + r] = src[r * ld + k] for r < rows (≤ 8), k < kc, and
+// zeros in the lanes rows..7: all 8 lanes of every row of dst are written.
+inline void pack_t8_avx(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
   int k = 0;
   for (; k + 8 <= kc; k += 8) {
-    const __m256 r0 = _mm256_loadu_ps(src + 0 * ld + k), r1 = _mm256_loadu_ps(src + 1 * ld + k);
-    const __m256 r2 = _mm256_loadu_ps(src + 2 * ld + k), r3 = _mm256_loadu_ps(src + 3 * ld + k);
-    const __m256 r4 = _mm256_loadu_ps(src + 4 * ld + k), r5 = _mm256_loadu_ps(src + 5 * ld + k);
-    const __m256 r6 = _mm256_loadu_ps(src + 6 * ld + k), r7 = _mm256_loadu_ps(src + 7 * ld + k);
+    const __m256 r0 = _mm256_loadu_ps(src + k), r1 = row8(src, ld, rows, 1, k);
+    const __m256 r2 = row8(src, ld, rows, 2, k), r3 = row8(src, ld, rows, 3, k);
+    const __m256 r4 = row8(src, ld, rows, 4, k), r5 = row8(src, ld, rows, 5, k);
+    const __m256 r6 = row8(src, ld, rows, 6, k), r7 = row8(src, ld, rows, 7, k);
     // t0 = r0[0] r1[0] r0[1] r1[1] | r0[4] r1[4] r0[5] r1[5], and so on.
     const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
     const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
@@ -52,7 +58,7 @@ inline void pack_t8_avx(const float* src, long ld, int kc, float* dst, long dst_
     _mm256_storeu_ps(d + 7 * dst_stride, _mm256_permute2f128_ps(s3, s7, 0x31));
   }
   for (; k < kc; ++k)
-    for (int r = 0; r < 8; ++r) dst[k * dst_stride + r] = src[r * ld + k];
+    for (int r = 0; r < 8; ++r) dst[k * dst_stride + r] = r < rows ? src[r * ld + k] : 0.0f;
 }
 
 }  // namespace
