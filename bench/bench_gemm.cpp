@@ -9,6 +9,11 @@
 //   build/release/bin/bench_gemm --benchmark_filter='alex'     (a subset)
 //   build/release/bin/bench_gemm --threads=1                    (one thread count)
 //
+// On a shared machine add --benchmark_enable_random_interleaving=true: the
+// repetitions of ours, OpenBLAS and oneDNN are then run in a shuffled order
+// across the whole run instead of back to back, so a change of load in the
+// middle hits all three alike and the ratios of the medians stay fair.
+//
 // For OpenBLAS at its best: OPENBLAS_CORETYPE unset (some environments force
 // the Haswell kernels) — this program warns if it is set.
 //

@@ -84,10 +84,12 @@ TEST_CASE("gemm: random shapes in 1..70 cubed with alpha and beta", "[ch04][gemm
 TEST_CASE("gemm: primes and sizes one off the register tiles and cache blocks", "[ch04][gemm]") {
   Restore restore;
   // Register tiles: 4×16 (scalar), 6×16 (AVX2), 8×48 (AVX-512); cache blocks
-  // KC = 256, MC = 128/144/384; in-place B for M ≤ 2·MR.
-  const int ms[] = {5, 7, 8, 9, 12, 13, 16, 17, 97, 127, 193, 257};
+  // KC = 256/256/384 (K cut into equal blocks), MC = 128/144/240; in-place B
+  // for M ≤ 2·MR; the register transpose packs groups of 8 rows (and a
+  // last, shorter one) in steps of 8 k.
+  const int ms[] = {5, 7, 8, 9, 12, 13, 16, 17, 97, 127, 193, 241, 257};
   const int ns[] = {15, 17, 47, 49, 95, 97, 101, 131};
-  const int ks[] = {1, 2, 3, 31, 255, 256, 257, 521};
+  const int ks[] = {1, 2, 3, 7, 9, 31, 255, 256, 257, 383, 385, 521, 769};
   std::uint64_t seed = 5000;
   for (int M : ms)
     for (int N : ns)
@@ -143,7 +145,10 @@ TEST_CASE("gemm: the result does not depend on the thread count (bit-identical)"
   };
   // Wide (split by columns), tall and narrow (split by rows), and the tiny
   // ones that stay on one thread.
-  const Shape shapes[] = {{64, 700, 300}, {500, 40, 270}, {6, 3000, 25}, {33, 33, 33}, {384, 169, 300}};
+  // 500×40×800 and 300×100×900: several K blocks, and row blocks whose size
+  // depends on the part of C a thread has.
+  const Shape shapes[] = {{64, 700, 300}, {500, 40, 270}, {6, 3000, 25},  {33, 33, 33},
+                          {384, 169, 300}, {500, 40, 800}, {300, 100, 900}};
   for (nn::SimdLevel level : nn::available_simd_levels()) {
     nn::set_simd_level(level);
     std::uint64_t seed = 11;
