@@ -57,24 +57,22 @@ void save_cnn(const std::filesystem::path& path, SmallCnn<float>& net) {
   save_safetensors(path, tensors, options);
 }
 
-ch05::TrainResult train_cnn(SmallCnn<float>& net, const Dataset& train_set, const Dataset& validation,
-                            const ch05::TrainOptions& options,
-                            const std::function<void(const ch05::EpochRecord&)>& on_epoch) {
+ch05::TrainResult train_model(TrainableModel& model, const Dataset& train_set, const Dataset& validation,
+                              const ch05::TrainOptions& options,
+                              const std::function<void(const ch05::EpochRecord&)>& on_epoch) {
   if (options.epochs <= 0) throw Error("epochs must be > 0");
   const Shape s = train_set.images.shape();
-  if (s.rank() != 4 || s[1] != net.config.channels || s[2] != net.config.height || s[3] != net.config.width)
-    throw Error("the network takes " + std::to_string(net.config.channels) + "x" + std::to_string(net.config.height) +
-                "x" + std::to_string(net.config.width) + " images, the data are " + s.str());
-  ch05::Optimizer<float> optimizer(options.optimizer, net.params());
+  if (s.rank() != 4 || s[1] != model.channels || s[2] != model.height || s[3] != model.width)
+    throw Error("the network takes " + std::to_string(model.channels) + "x" + std::to_string(model.height) + "x" +
+                std::to_string(model.width) + " images, the data are " + s.str());
+  ch05::Optimizer<float> optimizer(options.optimizer, model.params);
   ch05::Schedule schedule(options.schedule, options.learning_rate, options.schedule_step, options.schedule_gamma,
                           options.plateau_patience);
   double lr = options.learning_rate;
   MinibatchIterator batches(train_set, options.batch_size, options.seed, options.augmentation);
-  CnnWorkspace<float> ws;
-  ws.prepare(net, options.batch_size);
   std::vector<int> predicted(static_cast<std::size_t>(options.batch_size));
   ch05::EarlyStopping stopping(options.patience);
-  SmallCnn<float> best = net;
+  if (options.patience > 0 && model.keep_best) model.keep_best();
   ch05::TrainResult result;
 
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
@@ -94,9 +92,10 @@ ch05::TrainResult train_cnn(SmallCnn<float>& net, const Dataset& train_set, cons
     while (batches.next()) {
       const TensorView<const float> x = batches.images();
       const std::span<const int> labels(batches.labels().data(), batches.labels().size());
-      const float objective = cnn_train_step(net, ws, optimizer, x, labels, options.l2, lr);
       const std::int64_t n = x.dim(0);
-      cnn_predictions<float>(ws, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
+      const float objective = model.forward_backward(x, labels, options.l2,
+                                                     std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
+      optimizer.step(lr);
       for (std::int64_t i = 0; i < n; ++i)
         correct += predicted[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(i)];
       loss_sum += static_cast<double>(objective) * static_cast<double>(n);
@@ -119,12 +118,12 @@ ch05::TrainResult train_cnn(SmallCnn<float>& net, const Dataset& train_set, cons
     rec.epoch = epoch + 1;
     rec.train_loss = loss_sum / static_cast<double>(seen);
     rec.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-    rec.validation_accuracy = validation.size() ? evaluate_cnn(net, validation) : rec.train_accuracy;
+    rec.validation_accuracy = validation.size() ? model.evaluate(validation) : rec.train_accuracy;
     rec.learning_rate = lr;
     rec.seconds = seconds;
     rec.images_per_second = static_cast<double>(seen) / seconds;
     result.epochs.push_back(rec);
-    if (stopping.update(epoch, rec.validation_accuracy) && options.patience > 0) best = net;
+    if (stopping.update(epoch, rec.validation_accuracy) && options.patience > 0 && model.keep_best) model.keep_best();
     lr = schedule.after_epoch(epoch, rec.validation_accuracy);
     if (on_epoch) on_epoch(rec);
     if (stopping.should_stop()) {
@@ -134,8 +133,32 @@ ch05::TrainResult train_cnn(SmallCnn<float>& net, const Dataset& train_set, cons
   }
   result.best_epoch = stopping.best_epoch() + 1;
   result.best_validation_accuracy = stopping.best_accuracy();
-  if (options.patience > 0 && stopping.best_epoch() >= 0) net = std::move(best);
+  if (options.patience > 0 && stopping.best_epoch() >= 0 && model.restore_best) model.restore_best();
   return result;
+}
+
+ch05::TrainResult train_cnn(SmallCnn<float>& net, const Dataset& train_set, const Dataset& validation,
+                            const ch05::TrainOptions& options,
+                            const std::function<void(const ch05::EpochRecord&)>& on_epoch) {
+  CnnWorkspace<float> ws;
+  ws.prepare(net, options.batch_size);
+  SmallCnn<float> best = net;
+  TrainableModel model;
+  model.params = net.params();
+  model.channels = net.config.channels;
+  model.height = net.config.height;
+  model.width = net.config.width;
+  model.forward_backward = [&](TensorView<const float> x, std::span<const int> labels, double l2,
+                               std::span<int> predicted) {
+    cnn_forward<float>(net, ws, x);
+    const float objective = cnn_backward<float>(net, ws, labels, static_cast<float>(l2));
+    cnn_predictions<float>(ws, predicted);
+    return objective;
+  };
+  model.evaluate = [&](const Dataset& data) { return evaluate_cnn(net, data); };
+  model.keep_best = [&] { best = net; };
+  model.restore_best = [&] { net = std::move(best); };
+  return train_model(model, train_set, validation, options, on_epoch);
 }
 
 }  // namespace nn::ch07

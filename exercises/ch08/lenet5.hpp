@@ -1,0 +1,84 @@
+// lenet5.hpp — Chapter 8: LeNet-5 as taught in lectures today.
+//
+//   x (N, 1, 28, 28), zero-padded by 2 → (N, 1, 32, 32)
+//   → c1  conv 6@5×5                    (N, 6, 28, 28)    → tanh
+//   → s2  avg-pool 2×2/2                (N, 6, 14, 14)
+//   → c3  conv 16@5×5 over all 6 maps   (N, 16, 10, 10)   → tanh
+//   → s4  avg-pool 2×2/2                (N, 16, 5, 5)
+//   → c5  conv 120@5×5                  (N, 120, 1, 1)    → tanh, flattened to (N, 120)
+//   → f6  dense 84                      (N, 84)           → tanh
+//   → output dense 10                   (N, 10) logits → softmax cross-entropy
+// 61,706 parameters. The padding is c1's own (pad 2 on the 28×28 image), which
+// is the same arithmetic as padding the image and convolving without padding.
+// Every piece is a chapter's forward/backward pair: conv (ch06/ch07), tanh
+// (ch02), average pooling (ch07), dense (ch03), the loss (ch02).
+// Parameter names and layouts are PyTorch's for the module
+//   c1 = Conv2d(1,6,5), c3 = Conv2d(6,16,5), c5 = Conv2d(16,120,5),
+//   f6 = Linear(120,84), output = Linear(84,10)
+// so c1.weight is (6, 1, 5, 5), f6.weight (84, 120), output.weight (10, 84).
+//
+// Memory: LeNet5Workspace holds every activation, delta and the conv layers'
+// X_col for one batch size; a training step allocates nothing.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ch05/optimizers.hpp"
+#include "ch06/conv.hpp"
+#include "ch07/pooling.hpp"
+#include "nn/rng.hpp"
+
+namespace nn::ch08 {
+
+template <typename T>
+struct LeNet5 {
+  static constexpr int classes = 10, height = 28, width = 28;
+  ch06::Conv2dGeometry c1, c3, c5;
+  ch07::Pool2dGeometry pool;  // s2 and s4: 2×2 stride 2, averaging
+  Tensor<T> c1_w, c1_b, c3_w, c3_b, c5_w, c5_b, f6_w, f6_b, out_w, out_b;
+  Tensor<T> d_c1_w, d_c1_b, d_c3_w, d_c3_b, d_c5_w, d_c5_b, d_f6_w, d_f6_b, d_out_w, d_out_b;
+
+  std::vector<ch05::Param<T>> params();  // c1.weight, c1.bias, c3.*, c5.*, f6.*, output.*
+  void zero_grad();
+  std::int64_t parameter_count() const;
+};
+
+// One row of the per-layer table: name, output shape for one image (C, H, W
+// or features), parameters.
+struct LayerRow {
+  std::string name, output;
+  std::int64_t parameters = 0;
+};
+template <typename T>
+std::vector<LayerRow> lenet5_layers(const LeNet5<T>& net);
+
+// Xavier (Glorot) uniform weights for the tanh layers, zero biases.
+template <typename T>
+LeNet5<T> make_lenet5(Rng& rng);
+
+template <typename T>
+struct LeNet5Workspace {
+  std::int64_t batch = -1;
+  ch06::Conv2dWorkspace<T> col1, col3, col5;
+  Tensor<T> z1, a1, p2, z3, a3, p4, z5, a5, z6, a6, logits, prob;
+  Tensor<T> d_logits, d_a6, d_z6, d_a5, d_z5, d_p4, d_a3, d_z3, d_p2, d_a1, d_z1;
+  void prepare(const LeNet5<T>& net, std::int64_t n);
+};
+
+// Forward pass on x (N, 1, 28, 28); the logits are ws.logits (N, 10).
+template <typename T>
+void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<const T> x);
+
+// Softmax cross-entropy of the last forward pass. Clears the gradients,
+// back-propagates, returns the loss.
+template <typename T>
+T lenet5_backward(LeNet5<T>& net, LeNet5Workspace<T>& ws, std::span<const int> labels);
+
+// Arg-max class of each example of the last forward pass.
+template <typename T>
+void lenet5_predictions(const LeNet5Workspace<T>& ws, std::span<int> out);
+
+}  // namespace nn::ch08

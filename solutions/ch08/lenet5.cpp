@@ -1,0 +1,181 @@
+// lenet5.cpp — Chapter 8: LeNet-5, assembled from the chapters' layers.
+#include "ch08/lenet5.hpp"
+
+#include <cmath>
+#include <utility>
+
+#include "ch02/activations.hpp"
+#include "ch02/losses.hpp"
+#include "ch03/dense.hpp"
+#include "ch05/regularization.hpp"
+#include "ch07/conv_backward.hpp"
+#include "nn/error.hpp"
+
+namespace nn::ch08 {
+
+template <typename T>
+std::vector<ch05::Param<T>> LeNet5<T>::params() {
+  return {{"c1.weight", c1_w.view(), d_c1_w.view()},         {"c1.bias", c1_b.view(), d_c1_b.view()},
+          {"c3.weight", c3_w.view(), d_c3_w.view()},         {"c3.bias", c3_b.view(), d_c3_b.view()},
+          {"c5.weight", c5_w.view(), d_c5_w.view()},         {"c5.bias", c5_b.view(), d_c5_b.view()},
+          {"f6.weight", f6_w.view(), d_f6_w.view()},         {"f6.bias", f6_b.view(), d_f6_b.view()},
+          {"output.weight", out_w.view(), d_out_w.view()}, {"output.bias", out_b.view(), d_out_b.view()}};
+}
+
+template <typename T>
+void LeNet5<T>::zero_grad() {
+  for (Tensor<T>* g : {&d_c1_w, &d_c1_b, &d_c3_w, &d_c3_b, &d_c5_w, &d_c5_b, &d_f6_w, &d_f6_b, &d_out_w, &d_out_b})
+    g->fill(T(0));
+}
+
+template <typename T>
+std::int64_t LeNet5<T>::parameter_count() const {
+  std::int64_t n = 0;
+  for (const Tensor<T>* p : {&c1_w, &c1_b, &c3_w, &c3_b, &c5_w, &c5_b, &f6_w, &f6_b, &out_w, &out_b}) n += p->size();
+  return n;
+}
+
+template <typename T>
+std::vector<LayerRow> lenet5_layers(const LeNet5<T>& net) {
+  auto chw = [](int c, int h, int w) {
+    return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
+  };
+  const int h1 = net.c1.out_h(), h2 = net.pool.out_h(h1), h3 = net.c3.out_h(), h4 = net.pool.out_h(h3);
+  const std::int64_t f6 = net.f6_w.size() + net.f6_b.size(), out = net.out_w.size() + net.out_b.size();
+  return {{"input (padded)", chw(1, net.height + 2 * net.c1.pad, net.width + 2 * net.c1.pad), 0},
+          {"c1 conv 5x5 + tanh", chw(net.c1.out_channels, h1, net.c1.out_w()), net.c1.parameters()},
+          {"s2 avg-pool 2", chw(net.c1.out_channels, h2, h2), 0},
+          {"c3 conv 5x5 + tanh", chw(net.c3.out_channels, h3, net.c3.out_w()), net.c3.parameters()},
+          {"s4 avg-pool 2", chw(net.c3.out_channels, h4, h4), 0},
+          {"c5 conv 5x5 + tanh", chw(net.c5.out_channels, net.c5.out_h(), net.c5.out_w()), net.c5.parameters()},
+          {"f6 dense + tanh", std::to_string(net.f6_w.dim(0)), f6},
+          {"output dense (logits)", std::to_string(net.out_w.dim(0)), out}};
+}
+
+template <typename T>
+LeNet5<T> make_lenet5(Rng& rng) {
+  LeNet5<T> net;
+  net.pool = {2, 2, 2};
+  net.c1 = {1, net.height, net.width, 6, 5, 5, 1, 2, 1, 1};
+  net.c1.validate();
+  const int s2 = net.pool.out_h(net.c1.out_h());
+  net.c3 = {6, s2, s2, 16, 5, 5, 1, 0, 1, 1};
+  net.c3.validate();
+  const int s4 = net.pool.out_h(net.c3.out_h());
+  net.c5 = {16, s4, s4, 120, 5, 5, 1, 0, 1, 1};
+  net.c5.validate();
+  if (net.c5.out_h() != 1 || net.c5.out_w() != 1) throw Error("make_lenet5: c5 must reduce to 1x1");
+  const auto make = [](Tensor<T>& value, Tensor<T>& grad, Shape shape) {
+    value = Tensor<T>(shape);
+    grad = Tensor<T>(shape);
+  };
+  make(net.c1_w, net.d_c1_w, net.c1.weight_shape());
+  make(net.c1_b, net.d_c1_b, Shape{6});
+  make(net.c3_w, net.d_c3_w, net.c3.weight_shape());
+  make(net.c3_b, net.d_c3_b, Shape{16});
+  make(net.c5_w, net.d_c5_w, net.c5.weight_shape());
+  make(net.c5_b, net.d_c5_b, Shape{120});
+  make(net.f6_w, net.d_f6_w, Shape{84, 120});
+  make(net.f6_b, net.d_f6_b, Shape{84});
+  make(net.out_w, net.d_out_w, Shape{net.classes, 84});
+  make(net.out_b, net.d_out_b, Shape{net.classes});
+  // fan-in = C·F·F for a conv (K·F·F fan-out), inputs for a dense layer.
+  ch05::init_weights<T>(net.c1_w, 1 * 25, 6 * 25, ch05::Init::Xavier, rng);
+  ch05::init_weights<T>(net.c3_w, 6 * 25, 16 * 25, ch05::Init::Xavier, rng);
+  ch05::init_weights<T>(net.c5_w, 16 * 25, 120 * 25, ch05::Init::Xavier, rng);
+  ch05::init_weights<T>(net.f6_w, 120, 84, ch05::Init::Xavier, rng);
+  ch05::init_weights<T>(net.out_w, 84, net.classes, ch05::Init::Xavier, rng);
+  return net;
+}
+
+template <typename T>
+void LeNet5Workspace<T>::prepare(const LeNet5<T>& net, std::int64_t n) {
+  if (batch == n) return;
+  const Shape s1 = net.c1.output_shape(n), q2 = net.pool.output_shape(s1);
+  const Shape s3 = net.c3.output_shape(n), q4 = net.pool.output_shape(s3);
+  const Shape s5 = net.c5.output_shape(n), s6{n, net.f6_w.dim(0)}, out{n, net.classes};
+  for (auto [t, s] : {std::pair{&z1, s1}, {&a1, s1}, {&d_z1, s1}, {&d_a1, s1}, {&p2, q2}, {&d_p2, q2},
+                      {&z3, s3}, {&a3, s3}, {&d_z3, s3}, {&d_a3, s3}, {&p4, q4}, {&d_p4, q4}, {&z5, s5},
+                      {&a5, s5}, {&d_z5, s5}, {&d_a5, s5}, {&z6, s6}, {&a6, s6}, {&d_z6, s6}, {&d_a6, s6},
+                      {&logits, out}, {&prob, out}, {&d_logits, out}})
+    *t = Tensor<T>(s);
+  col1.prepare(net.c1, n);
+  col3.prepare(net.c3, n);
+  col5.prepare(net.c5, n);
+  batch = n;
+}
+
+template <typename T>
+void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<const T> x) {
+  if (x.rank() != 4 || x.dim(1) != 1 || x.dim(2) != net.height || x.dim(3) != net.width)
+    throw Error("lenet5_forward: x must be (N, 1, 28, 28), got " + x.shape().str());
+  ws.prepare(net, x.dim(0));
+  ch06::conv2d_forward<T>(ws.z1, x, net.c1_w, net.c1_b, net.c1, ws.col1);
+  ch02::tanh_forward<T>(ws.a1, ws.z1);
+  ch07::avgpool2d_forward<T>(ws.p2, ws.a1, net.pool);
+  ch06::conv2d_forward<T>(ws.z3, ws.p2, net.c3_w, net.c3_b, net.c3, ws.col3);
+  ch02::tanh_forward<T>(ws.a3, ws.z3);
+  ch07::avgpool2d_forward<T>(ws.p4, ws.a3, net.pool);
+  ch06::conv2d_forward<T>(ws.z5, ws.p4, net.c5_w, net.c5_b, net.c5, ws.col5);
+  ch02::tanh_forward<T>(ws.a5, ws.z5);
+  ch03::dense_forward<T>(ws.z6, ch07::flatten<const T>(ws.a5.view()), net.f6_w, net.f6_b);
+  ch02::tanh_forward<T>(ws.a6, ws.z6);
+  ch03::dense_forward<T>(ws.logits, ws.a6, net.out_w, net.out_b);
+}
+
+template <typename T>
+T lenet5_backward(LeNet5<T>& net, LeNet5Workspace<T>& ws, std::span<const int> labels) {
+  net.zero_grad();
+  for (Tensor<T>* d : {&ws.d_logits, &ws.d_a6, &ws.d_z6, &ws.d_a5, &ws.d_z5, &ws.d_p4, &ws.d_a3, &ws.d_z3,
+                       &ws.d_p2, &ws.d_a1, &ws.d_z1})
+    d->fill(T(0));
+  const T loss = ch02::softmax_cross_entropy_forward<T>(ws.prob, ws.logits, labels);
+  ch02::softmax_cross_entropy_backward<T>(ws.d_logits, ws.prob, labels);
+  // BEGIN EXERCISE 8.1 (LeNet-5 backward wiring)
+  //! The forward pass in reverse; each call takes the delta of a layer's output
+  //! and adds into the delta of its input (and its parameters' gradients):
+  //!   output dense → tanh(f6) → f6 dense (over flatten(a5)) → tanh(c5) → c5 conv
+  //!   → s4 avg-pool → tanh(c3) → c3 conv → s2 avg-pool → tanh(c1) → c1 conv (no d_x).
+  ch03::dense_backward<T>(ws.d_a6, net.d_out_w, net.d_out_b, ws.d_logits, ws.a6, net.out_w);
+  ch02::tanh_backward<T>(ws.d_z6, ws.d_a6, ws.z6, ws.a6);
+  ch03::dense_backward<T>(ch07::flatten<T>(ws.d_a5.view()), net.d_f6_w, net.d_f6_b, ws.d_z6,
+                          ch07::flatten<const T>(ws.a5.view()), net.f6_w);
+  ch02::tanh_backward<T>(ws.d_z5, ws.d_a5, ws.z5, ws.a5);
+  ch07::conv2d_backward<T>(ws.d_p4, net.d_c5_w, net.d_c5_b, ws.d_z5, net.c5_w, net.c5, ws.col5);
+  ch07::avgpool2d_backward<T>(ws.d_a3, ws.d_p4, net.pool);
+  ch02::tanh_backward<T>(ws.d_z3, ws.d_a3, ws.z3, ws.a3);
+  ch07::conv2d_backward<T>(ws.d_p2, net.d_c3_w, net.d_c3_b, ws.d_z3, net.c3_w, net.c3, ws.col3);
+  ch07::avgpool2d_backward<T>(ws.d_a1, ws.d_p2, net.pool);
+  ch02::tanh_backward<T>(ws.d_z1, ws.d_a1, ws.z1, ws.a1);
+  // The image's gradient is of no use: d_x is left empty.
+  ch07::conv2d_backward<T>(TensorView<T>(), net.d_c1_w, net.d_c1_b, ws.d_z1, net.c1_w, net.c1, ws.col1);
+  // END EXERCISE
+  return loss;
+}
+
+template <typename T>
+void lenet5_predictions(const LeNet5Workspace<T>& ws, std::span<int> out) {
+  const std::int64_t n = ws.logits.dim(0), k = ws.logits.dim(1);
+  if (static_cast<std::int64_t>(out.size()) < n) throw Error("lenet5_predictions: output span too small");
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T* row = ws.logits.data() + i * k;
+    std::int64_t best = 0;
+    for (std::int64_t j = 1; j < k; ++j)
+      if (row[j] > row[best]) best = j;
+    out[static_cast<std::size_t>(i)] = static_cast<int>(best);
+  }
+}
+
+#define NN_CH08_LENET5_INSTANTIATE(T)                                                                  \
+  template struct LeNet5<T>;                                                                           \
+  template std::vector<LayerRow> lenet5_layers<T>(const LeNet5<T>&);                                   \
+  template LeNet5<T> make_lenet5<T>(Rng&);                                                             \
+  template struct LeNet5Workspace<T>;                                                                  \
+  template void lenet5_forward<T>(const LeNet5<T>&, LeNet5Workspace<T>&, TensorView<const T>);         \
+  template T lenet5_backward<T>(LeNet5<T>&, LeNet5Workspace<T>&, std::span<const int>);                \
+  template void lenet5_predictions<T>(const LeNet5Workspace<T>&, std::span<int>);
+NN_CH08_LENET5_INSTANTIATE(float)
+NN_CH08_LENET5_INSTANTIATE(double)
+#undef NN_CH08_LENET5_INSTANTIATE
+
+}  // namespace nn::ch08
