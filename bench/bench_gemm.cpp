@@ -13,6 +13,7 @@
 // repetitions of ours, OpenBLAS and oneDNN are then run in a shuffled order
 // across the whole run instead of back to back, so a change of load in the
 // middle hits all three alike and the ratios of the medians stay fair.
+// Steadier still: --pairwise=15 (see pairwise() below).
 //
 // For OpenBLAS at its best: OPENBLAS_CORETYPE unset (some environments force
 // the Haswell kernels) — this program warns if it is set.
@@ -22,6 +23,7 @@
 // dX = Wᵀ·δ, a K×N×M product (TN, ".dX").
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -161,15 +163,59 @@ std::string key(const Shape& s, Lib lib, int threads) {
   return "gemm/" + s.name + "/" + lib_name(lib) + "/t" + std::to_string(threads);
 }
 
+// --pairwise=R: no Google Benchmark; for each shape, R rounds of (ours,
+// OpenBLAS, oneDNN) back to back, each timed over about 3e8 flops, and the
+// median over rounds of the ratio of ours to each within a round. On a
+// machine whose load changes by the millisecond the three of a round see
+// the same load, so these ratios are steadier than ratios of medians.
+void pairwise(const std::vector<Shape>& all, const std::vector<Lib>& libs, const std::vector<int>& thread_counts,
+              int rounds) {
+  using clock = std::chrono::steady_clock;
+  std::printf("%-18s %3s %9s %9s %9s %9s %9s   (GFLOP/s: medians; ratios: medians of per-round ratios, %d rounds)\n",
+              "shape", "thr", "ours", "openblas", "onednn", "/openblas", "/onednn", rounds);
+  for (int t : thread_counts)
+    for (const auto& s : all) {
+      Operands o(s);
+      const int calls = std::max(1, static_cast<int>(3e8 / s.flops()));
+      std::vector<std::vector<double>> g(3);
+      for (int r = -1; r < rounds; ++r)
+        for (Lib lib : libs) {
+          set_threads(lib, t);
+          const auto t0 = clock::now();
+          for (int i = 0; i < calls; ++i) call(lib, s, o);
+          const double dt = std::chrono::duration<double>(clock::now() - t0).count();
+          if (r >= 0) g[static_cast<std::size_t>(lib)].push_back(s.flops() * calls / dt * 1e-9);
+          if (t > 1) std::this_thread::sleep_for(std::chrono::milliseconds(lib == Lib::OpenBlas ? 150 : 10));
+        }
+      auto median = [](std::vector<double> v) {
+        if (v.empty()) return 0.0;
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+      };
+      auto ratio = [&](Lib other) {
+        const auto& b = g[static_cast<std::size_t>(other)];
+        std::vector<double> q;
+        for (std::size_t i = 0; i < b.size(); ++i) q.push_back(g[0][i] / b[i]);
+        return median(q);
+      };
+      std::printf("%-18s %3d %9.1f %9.1f %9.1f %9.2f %9.2f\n", s.name.c_str(), t, median(g[0]), median(g[1]),
+                  median(g[2]), ratio(Lib::OpenBlas), ratio(Lib::OneDnn));
+      std::fflush(stdout);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // Our own flag: --threads=N runs only that thread count (default: 1 and 2).
   std::vector<int> thread_counts = {1, 2};
   std::vector<char*> args;
+  int pairwise_rounds = 0;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--threads=", 10) == 0)
       thread_counts = {std::atoi(argv[i] + 10)};
+    else if (std::strncmp(argv[i], "--pairwise=", 11) == 0)
+      pairwise_rounds = std::max(1, std::atoi(argv[i] + 11));
     else
       args.push_back(argv[i]);
   }
@@ -187,6 +233,10 @@ int main(int argc, char** argv) {
   libs.push_back(Lib::OneDnn);
 #endif
   const auto all = shapes();
+  if (pairwise_rounds > 0) {
+    pairwise(all, libs, thread_counts, pairwise_rounds);
+    return 0;
+  }
   for (int t : thread_counts)
     for (const auto& s : all)
       for (Lib lib : libs)
