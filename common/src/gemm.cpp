@@ -172,7 +172,7 @@ void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, 
   // 16×6400×150 convolutions).
   p.pack_b = !(tb == Trans::No && M <= 2 * v.tile.mr);
   // hardware_threads() asks the system (a file read on Linux): once is enough.
-  int wanted = num_threads();
+  int wanted = in_parallel_region() ? 1 : num_threads();
   if (wanted > 1) {
     static const int cap = std::max(1, hardware_threads() * 4);
     wanted = std::min(wanted, cap);

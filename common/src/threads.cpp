@@ -41,12 +41,21 @@ void set_num_threads(int n) {
   active_threads().store(n, std::memory_order_relaxed);
 }
 
+bool in_parallel_region() {
+#ifdef _OPENMP
+  return omp_in_parallel() != 0;
+#else
+  return false;
+#endif
+}
+
 namespace detail {
 void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void*, std::int64_t, std::int64_t),
                        void* body) {
   if (n <= 0) return;
   const std::int64_t by_size = std::max<std::int64_t>(1, n / std::max<std::int64_t>(1, min_chunk));
-  const int parts = static_cast<int>(std::min<std::int64_t>(num_threads(), by_size));
+  const int threads = in_parallel_region() ? 1 : num_threads();
+  const int parts = static_cast<int>(std::min<std::int64_t>(threads, by_size));
   if (parts <= 1) return call(body, 0, n);
   auto range = [&](int t) {
     const std::int64_t begin = n * t / parts, end = n * (t + 1) / parts;

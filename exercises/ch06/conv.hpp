@@ -76,6 +76,13 @@ template <typename T>
 void conv2d_forward(TensorView<T> y, TensorView<const T> x, TensorView<const T> w, TensorView<const T> b,
                     const Conv2dGeometry& g, Conv2dWorkspace<T>& ws);
 
+// Only the lowering step of conv2d_forward: ws.col = X_col of x, exactly as
+// conv2d_forward leaves it. For a backward pass whose workspace has since
+// been used for other inputs (chapter 8 runs its convolutions slice by slice
+// and lowers each slice again before its backward pass).
+template <typename T>
+void conv2d_lower(TensorView<const T> x, const Conv2dGeometry& g, Conv2dWorkspace<T>& ws);
+
 // Checks x, w, b, y against g (throws nn::Error naming the mismatch).
 void check_conv_shapes(const char* what, const Shape& y, const Shape& x, const Shape& w, std::int64_t bias_size,
                        const Conv2dGeometry& g);

@@ -5,9 +5,11 @@
 #include "ch07/conv_backward.hpp"
 
 #include <string>
+#include <type_traits>
 
 #include "nn/error.hpp"
 #include "nn/gemm.hpp"
+#include "nn/im2col.hpp"
 
 namespace nn::ch07 {
 

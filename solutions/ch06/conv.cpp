@@ -138,9 +138,10 @@ void Conv2dWorkspace<T>::prepare(const Conv2dGeometry& g, std::int64_t n) {
 }
 
 template <typename T>
-void conv2d_forward(TensorView<T> y, TensorView<const T> x, TensorView<const T> w, TensorView<const T> b,
-                    const Conv2dGeometry& g, Conv2dWorkspace<T>& ws) {
-  check_conv_shapes("conv2d_forward", y.shape(), x.shape(), w.shape(), b.size(), g);
+void conv2d_lower(TensorView<const T> x, const Conv2dGeometry& g, Conv2dWorkspace<T>& ws) {
+  if (x.rank() != 4 || !(x.shape() == g.input_shape(x.dim(0))))
+    throw Error("conv2d_lower: x " + x.shape().str() + " does not match the layer's input " +
+                g.input_shape(x.rank() == 4 ? x.dim(0) : 1).str());
   const std::int64_t n = x.dim(0);
   ws.prepare(g, n);
   const Im2colShape s = g.im2col_shape();
@@ -152,6 +153,16 @@ void conv2d_forward(TensorView<T> y, TensorView<const T> x, TensorView<const T> 
     else
       ch06::im2col<T>(x.data() + i * image, s, ws.col.data() + i * positions, ld);
   }
+}
+
+template <typename T>
+void conv2d_forward(TensorView<T> y, TensorView<const T> x, TensorView<const T> w, TensorView<const T> b,
+                    const Conv2dGeometry& g, Conv2dWorkspace<T>& ws) {
+  check_conv_shapes("conv2d_forward", y.shape(), x.shape(), w.shape(), b.size(), g);
+  const std::int64_t n = x.dim(0);
+  conv2d_lower<T>(x, g, ws);
+  const Im2colShape s = g.im2col_shape();
+  const std::int64_t positions = s.cols(), ld = n * positions;
   // Y_g = W_g · X_col,g   (K/G, N·P_out) = (K/G, C/G·F_h·F_w) · (C/G·F_h·F_w, N·P_out)
   const int kg = g.out_channels / g.groups;
   const int rows_g = static_cast<int>(s.rows() / g.groups);
@@ -177,6 +188,7 @@ void conv2d_forward(TensorView<T> y, TensorView<const T> x, TensorView<const T> 
                                  const Conv2dGeometry&);                                                           \
   template void im2col<T>(const T*, const Im2colShape&, T*, std::int64_t);                                         \
   template struct Conv2dWorkspace<T>;                                                                              \
+  template void conv2d_lower<T>(TensorView<const T>, const Conv2dGeometry&, Conv2dWorkspace<T>&);                  \
   template void conv2d_forward<T>(TensorView<T>, TensorView<const T>, TensorView<const T>, TensorView<const T>,   \
                                   const Conv2dGeometry&, Conv2dWorkspace<T>&);
 NN_CH06_INSTANTIATE(float)

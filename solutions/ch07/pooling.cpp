@@ -87,6 +87,19 @@ void avgpool2d_forward(TensorView<T> y, TensorView<const T> x, const Pool2dGeome
   const int height = static_cast<int>(x.dim(2)), width = static_cast<int>(x.dim(3));
   const int oh_count = static_cast<int>(y.dim(2)), ow_count = static_cast<int>(y.dim(3));
   const T scale = T(1) / static_cast<T>(p.window_h * p.window_w);
+  if (p.window_h == 2 && p.window_w == 2 && p.stride == 2) {
+    // The common 2×2 / 2 case (LeNet-5's s2 and s4) with the window loops
+    // unrolled: same sums in the same order, but the inner loop vectorises.
+    for (std::int64_t q = 0; q < planes; ++q)
+      for (int oh = 0; oh < oh_count; ++oh) {
+        const T* r0 = x.data() + (q * height + 2 * oh) * width;
+        const T* r1 = r0 + width;
+        T* out = y.data() + (q * oh_count + oh) * ow_count;
+        for (int ow = 0; ow < ow_count; ++ow)
+          out[ow] = (((r0[2 * ow] + r0[2 * ow + 1]) + r1[2 * ow]) + r1[2 * ow + 1]) * scale;
+      }
+    return;
+  }
   for (std::int64_t q = 0; q < planes; ++q) {
     const T* in = x.data() + q * height * width;
     T* out = y.data() + q * oh_count * ow_count;
@@ -110,6 +123,23 @@ void avgpool2d_backward(TensorView<T> d_x, TensorView<const T> d_y, const Pool2d
   // BEGIN EXERCISE 7.5 (avg-pool backward)
   //! In the forward pass this was: y[q, oh, ow] = (1/(F_h·F_w)) Σ_{i,j} x[q, oh·S + i, ow·S + j]. So
   //!   d_x[q, oh·S + i, ow·S + j] += d_y[q, oh, ow] · scale   for every (i, j) of the window
+  if (p.window_h == 2 && p.window_w == 2 && p.stride == 2) {
+    // 2×2 / 2 (LeNet's s2 and s4) unrolled so the inner loop vectorises.
+    for (std::int64_t q = 0; q < planes; ++q)
+      for (int oh = 0; oh < oh_count; ++oh) {
+        T* r0 = d_x.data() + (q * height + 2 * oh) * width;
+        T* r1 = r0 + width;
+        const T* src = d_y.data() + (q * oh_count + oh) * ow_count;
+        for (int ow = 0; ow < ow_count; ++ow) {
+          const T share = src[ow] * scale;
+          r0[2 * ow] += share;
+          r0[2 * ow + 1] += share;
+          r1[2 * ow] += share;
+          r1[2 * ow + 1] += share;
+        }
+      }
+    return;
+  }
   for (std::int64_t q = 0; q < planes; ++q) {
     T* dst = d_x.data() + q * height * width;
     const T* src = d_y.data() + q * oh_count * ow_count;

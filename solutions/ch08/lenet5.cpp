@@ -1,7 +1,9 @@
 // lenet5.cpp — Chapter 8: LeNet-5, assembled from the chapters' layers.
 #include "ch08/lenet5.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <utility>
 
 #include "ch02/activations.hpp"
@@ -10,6 +12,7 @@
 #include "ch05/regularization.hpp"
 #include "ch07/conv_backward.hpp"
 #include "nn/error.hpp"
+#include "nn/threads.hpp"
 
 namespace nn::ch08 {
 
@@ -89,33 +92,97 @@ LeNet5<T> make_lenet5(Rng& rng) {
 }
 
 template <typename T>
+void LeNet5SliceBuffers<T>::prepare(const LeNet5<T>& net, std::int64_t n) {
+  if (images == n) return;
+  const Shape s1 = net.c1.output_shape(n), q2 = net.pool.output_shape(s1), s3 = net.c3.output_shape(n);
+  for (auto [t, s] : {std::pair{&d_z1, s1}, {&d_a1, s1}, {&d_p2, q2}, {&d_z3, s3}, {&d_a3, s3}}) *t = Tensor<T>(s);
+  col1.prepare(net.c1, n);
+  col3.prepare(net.c3, n);
+  lowered1 = lowered3 = -1;
+  images = n;
+}
+
+template <typename T>
 void LeNet5Workspace<T>::prepare(const LeNet5<T>& net, std::int64_t n) {
-  if (batch == n) return;
+  if (slice_images < 1) throw Error("LeNet5Workspace: slice_images must be at least 1");
+  const std::int64_t count = (n + slice_images - 1) / slice_images;
+  const int parts = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), count)));
+  if (batch == n && threads == parts && (slices.empty() || slices[0].images == std::min(n, slice_images))) return;
   const Shape s1 = net.c1.output_shape(n), q2 = net.pool.output_shape(s1);
   const Shape s3 = net.c3.output_shape(n), q4 = net.pool.output_shape(s3);
   const Shape s5 = net.c5.output_shape(n), s6{n, net.f6_w.dim(0)}, out{n, net.classes};
-  for (auto [t, s] : {std::pair{&z1, s1}, {&a1, s1}, {&d_z1, s1}, {&d_a1, s1}, {&p2, q2}, {&d_p2, q2},
-                      {&z3, s3}, {&a3, s3}, {&d_z3, s3}, {&d_a3, s3}, {&p4, q4}, {&d_p4, q4}, {&z5, s5},
-                      {&a5, s5}, {&d_z5, s5}, {&d_a5, s5}, {&z6, s6}, {&a6, s6}, {&d_z6, s6}, {&d_a6, s6},
-                      {&logits, out}, {&prob, out}, {&d_logits, out}})
+  for (auto [t, s] : {std::pair{&x, Shape{n, 1, net.height, net.width}}, {&z1, s1}, {&a1, s1}, {&p2, q2},
+                      {&z3, s3}, {&a3, s3}, {&p4, q4}, {&d_p4, q4}, {&z5, s5}, {&a5, s5}, {&d_z5, s5}, {&d_a5, s5},
+                      {&z6, s6}, {&a6, s6}, {&d_z6, s6}, {&d_a6, s6}, {&logits, out}, {&prob, out}, {&d_logits, out}})
     *t = Tensor<T>(s);
-  col1.prepare(net.c1, n);
-  col3.prepare(net.c3, n);
   col5.prepare(net.c5, n);
+  slices.assign(static_cast<std::size_t>(parts), LeNet5SliceBuffers<T>{});
+  for (auto& b : slices) b.prepare(net, std::min(n, slice_images));
+  last = LeNet5SliceBuffers<T>{};
+  if (n % slice_images) last.prepare(net, n % slice_images);
+  grads.assign(static_cast<std::size_t>(parts - 1), {});
+  for (auto& g : grads)
+    g = {Tensor<T>(net.c1_w.shape()), Tensor<T>(net.c1_b.shape()), Tensor<T>(net.c3_w.shape()),
+         Tensor<T>(net.c3_b.shape())};
+  threads = parts;
   batch = n;
 }
+
+namespace {
+
+// Images b0 … b0 + m − 1 of a (N, C, H, W) tensor: a contiguous block.
+template <typename T>
+TensorView<T> images(Tensor<T>& t, std::int64_t b0, std::int64_t m) {
+  const std::int64_t per_image = t.size() / t.dim(0);
+  return TensorView<T>(t.data() + b0 * per_image, Shape{m, t.dim(1), t.dim(2), t.dim(3)});
+}
+
+// Calls body(part, slice, b0, b1, buffers) for every slice [b0, b1) of the
+// batch; the parts (one per thread) run in parallel, each over its own
+// consecutive slices in order, with its own buffers.
+template <typename T, typename Body>
+void for_each_slice(LeNet5Workspace<T>& ws, Body&& body) {
+  const std::int64_t n = ws.batch, size = ws.slice_images, count = (n + size - 1) / size;
+  const int parts = ws.threads;
+  parallel_for(parts, 1, [&](std::int64_t p0, std::int64_t p1) {
+    for (std::int64_t part = p0; part < p1; ++part)
+      for (std::int64_t i = count * part / parts; i < count * (part + 1) / parts; ++i) {
+        const std::int64_t b0 = i * size, b1 = std::min(n, b0 + size);
+        LeNet5SliceBuffers<T>& buffers = b1 - b0 == ws.slices[0].images ? ws.slices[static_cast<std::size_t>(part)]
+                                                                         : ws.last;
+        body(static_cast<int>(part), i, b0, b1, buffers);
+      }
+  });
+}
+
+// Where one part's share of c1's and c3's gradients goes: the first part
+// adds into the network's gradients, the others into their own sums.
+template <typename T>
+struct SliceGrads {
+  TensorView<T> c1_w, c1_b, c3_w, c3_b;
+};
+
+}  // namespace
 
 template <typename T>
 void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<const T> x) {
   if (x.rank() != 4 || x.dim(1) != 1 || x.dim(2) != net.height || x.dim(3) != net.width)
     throw Error("lenet5_forward: x must be (N, 1, 28, 28), got " + x.shape().str());
   ws.prepare(net, x.dim(0));
-  ch06::conv2d_forward<T>(ws.z1, x, net.c1_w, net.c1_b, net.c1, ws.col1);
-  ch02::tanh_forward<T>(ws.a1, ws.z1);
-  ch07::avgpool2d_forward<T>(ws.p2, ws.a1, net.pool);
-  ch06::conv2d_forward<T>(ws.z3, ws.p2, net.c3_w, net.c3_b, net.c3, ws.col3);
-  ch02::tanh_forward<T>(ws.a3, ws.z3);
-  ch07::avgpool2d_forward<T>(ws.p4, ws.a3, net.pool);
+  std::copy(x.data(), x.data() + x.size(), ws.x.data());
+  // c1 … s4, slice by slice (each slice's X_col and activations stay in cache).
+  for_each_slice(ws, [&](int, std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
+    const std::int64_t m = b1 - b0;
+    ch06::conv2d_forward<T>(images(ws.z1, b0, m), images(ws.x, b0, m), net.c1_w, net.c1_b, net.c1, buf.col1);
+    buf.lowered1 = slice;
+    ch02::tanh_forward<T>(images(ws.a1, b0, m), images(ws.z1, b0, m));
+    ch07::avgpool2d_forward<T>(images(ws.p2, b0, m), images(ws.a1, b0, m), net.pool);
+    ch06::conv2d_forward<T>(images(ws.z3, b0, m), images(ws.p2, b0, m), net.c3_w, net.c3_b, net.c3, buf.col3);
+    buf.lowered3 = slice;
+    ch02::tanh_forward<T>(images(ws.a3, b0, m), images(ws.z3, b0, m));
+    ch07::avgpool2d_forward<T>(images(ws.p4, b0, m), images(ws.a3, b0, m), net.pool);
+  });
+  // c5, f6, output on the whole batch.
   ch06::conv2d_forward<T>(ws.z5, ws.p4, net.c5_w, net.c5_b, net.c5, ws.col5);
   ch02::tanh_forward<T>(ws.a5, ws.z5);
   ch03::dense_forward<T>(ws.z6, ch07::flatten<const T>(ws.a5.view()), net.f6_w, net.f6_b);
@@ -123,32 +190,73 @@ void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<con
   ch03::dense_forward<T>(ws.logits, ws.a6, net.out_w, net.out_b);
 }
 
+namespace {
+
+// The slices of the backward pass: lowers each slice's input again where the
+// buffers have since held another slice, clears the slice's deltas, and
+// hands body the slice and the gradients its part adds into; afterwards adds
+// the other parts' sums into the network's gradients (in a fixed order).
+template <typename T, typename Body>
+void for_each_backward_slice(LeNet5<T>& net, LeNet5Workspace<T>& ws, Body&& body) {
+  for (auto& g : ws.grads)
+    for (Tensor<T>& t : g) t.fill(T(0));
+  for_each_slice(ws, [&](int part, std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
+    const std::int64_t m = b1 - b0;
+    if (buf.lowered1 != slice) ch06::conv2d_lower<T>(images(ws.x, b0, m), net.c1, buf.col1);
+    if (buf.lowered3 != slice) ch06::conv2d_lower<T>(images(ws.p2, b0, m), net.c3, buf.col3);
+    for (Tensor<T>* d : {&buf.d_a3, &buf.d_z3, &buf.d_p2, &buf.d_a1, &buf.d_z1}) d->fill(T(0));
+    SliceGrads<T> g{net.d_c1_w, net.d_c1_b, net.d_c3_w, net.d_c3_b};
+    if (part > 0) {
+      auto& own = ws.grads[static_cast<std::size_t>(part - 1)];
+      g = {own[0], own[1], own[2], own[3]};
+    }
+    body(b0, m, buf, g);
+    buf.lowered1 = slice;  // c1's backward leaves X_col as it was
+    buf.lowered3 = -1;     // c3's backward overwrote X_col with ∂L/∂X_col
+  });
+  for (auto& own : ws.grads) {
+    Tensor<T>* mine[] = {&net.d_c1_w, &net.d_c1_b, &net.d_c3_w, &net.d_c3_b};
+    for (std::size_t k = 0; k < own.size(); ++k)
+      for (std::int64_t e = 0; e < own[k].size(); ++e) (*mine[k])[e] += own[k][e];
+  }
+}
+
+}  // namespace
+
 template <typename T>
 T lenet5_backward(LeNet5<T>& net, LeNet5Workspace<T>& ws, std::span<const int> labels) {
+  if (ws.batch < 1 || static_cast<std::int64_t>(labels.size()) != ws.batch)
+    throw Error("lenet5_backward: " + std::to_string(labels.size()) + " labels for a forward pass on " +
+                std::to_string(ws.batch) + " images");
   net.zero_grad();
-  for (Tensor<T>* d : {&ws.d_logits, &ws.d_a6, &ws.d_z6, &ws.d_a5, &ws.d_z5, &ws.d_p4, &ws.d_a3, &ws.d_z3,
-                       &ws.d_p2, &ws.d_a1, &ws.d_z1})
-    d->fill(T(0));
+  for (Tensor<T>* d : {&ws.d_logits, &ws.d_a6, &ws.d_z6, &ws.d_a5, &ws.d_z5, &ws.d_p4}) d->fill(T(0));
   const T loss = ch02::softmax_cross_entropy_forward<T>(ws.prob, ws.logits, labels);
   ch02::softmax_cross_entropy_backward<T>(ws.d_logits, ws.prob, labels);
   // BEGIN EXERCISE 8.1 (LeNet-5 backward wiring)
   //! The forward pass in reverse; each call takes the delta of a layer's output
-  //! and adds into the delta of its input (and its parameters' gradients):
-  //!   output dense → tanh(f6) → f6 dense (over flatten(a5)) → tanh(c5) → c5 conv
-  //!   → s4 avg-pool → tanh(c3) → c3 conv → s2 avg-pool → tanh(c1) → c1 conv (no d_x).
+  //! and adds into the delta of its input (and its parameters' gradients).
+  //! The whole batch: output dense → tanh(f6) → f6 dense (over flatten(a5)) → tanh(c5) → c5 conv.
+  //! Then per slice (images b0 … b0 + m − 1; images(t, b0, m) is that block of a
+  //! whole-batch tensor; the slice's deltas are in buf, its gradients go to g):
+  //!   s4 avg-pool → tanh(c3) → c3 conv (X_col in buf.col3) → s2 avg-pool → tanh(c1)
+  //!   → c1 conv (X_col in buf.col1; no d_x: the image's gradient is of no use),
+  //! inside for_each_backward_slice(net, ws, [&](std::int64_t b0, std::int64_t m,
+  //!                                LeNet5SliceBuffers<T>& buf, SliceGrads<T>& g) { ... });
   ch03::dense_backward<T>(ws.d_a6, net.d_out_w, net.d_out_b, ws.d_logits, ws.a6, net.out_w);
   ch02::tanh_backward<T>(ws.d_z6, ws.d_a6, ws.z6, ws.a6);
   ch03::dense_backward<T>(ch07::flatten<T>(ws.d_a5.view()), net.d_f6_w, net.d_f6_b, ws.d_z6,
                           ch07::flatten<const T>(ws.a5.view()), net.f6_w);
   ch02::tanh_backward<T>(ws.d_z5, ws.d_a5, ws.z5, ws.a5);
   ch07::conv2d_backward<T>(ws.d_p4, net.d_c5_w, net.d_c5_b, ws.d_z5, net.c5_w, net.c5, ws.col5);
-  ch07::avgpool2d_backward<T>(ws.d_a3, ws.d_p4, net.pool);
-  ch02::tanh_backward<T>(ws.d_z3, ws.d_a3, ws.z3, ws.a3);
-  ch07::conv2d_backward<T>(ws.d_p2, net.d_c3_w, net.d_c3_b, ws.d_z3, net.c3_w, net.c3, ws.col3);
-  ch07::avgpool2d_backward<T>(ws.d_a1, ws.d_p2, net.pool);
-  ch02::tanh_backward<T>(ws.d_z1, ws.d_a1, ws.z1, ws.a1);
-  // The image's gradient is of no use: d_x is left empty.
-  ch07::conv2d_backward<T>(TensorView<T>(), net.d_c1_w, net.d_c1_b, ws.d_z1, net.c1_w, net.c1, ws.col1);
+  for_each_backward_slice(net, ws, [&](std::int64_t b0, std::int64_t m, LeNet5SliceBuffers<T>& buf,
+                                       SliceGrads<T>& g) {
+    ch07::avgpool2d_backward<T>(buf.d_a3, images(ws.d_p4, b0, m), net.pool);
+    ch02::tanh_backward<T>(buf.d_z3, buf.d_a3, images(ws.z3, b0, m), images(ws.a3, b0, m));
+    ch07::conv2d_backward<T>(buf.d_p2, g.c3_w, g.c3_b, buf.d_z3, net.c3_w, net.c3, buf.col3);
+    ch07::avgpool2d_backward<T>(buf.d_a1, buf.d_p2, net.pool);
+    ch02::tanh_backward<T>(buf.d_z1, buf.d_a1, images(ws.z1, b0, m), images(ws.a1, b0, m));
+    ch07::conv2d_backward<T>(TensorView<T>(), g.c1_w, g.c1_b, buf.d_z1, net.c1_w, net.c1, buf.col1);
+  });
   // END EXERCISE
   return loss;
 }
@@ -170,6 +278,7 @@ void lenet5_predictions(const LeNet5Workspace<T>& ws, std::span<int> out) {
   template struct LeNet5<T>;                                                                           \
   template std::vector<LayerRow> lenet5_layers<T>(const LeNet5<T>&);                                   \
   template LeNet5<T> make_lenet5<T>(Rng&);                                                             \
+  template struct LeNet5SliceBuffers<T>;                                                                \
   template struct LeNet5Workspace<T>;                                                                  \
   template void lenet5_forward<T>(const LeNet5<T>&, LeNet5Workspace<T>&, TensorView<const T>);         \
   template T lenet5_backward<T>(LeNet5<T>&, LeNet5Workspace<T>&, std::span<const int>);                \

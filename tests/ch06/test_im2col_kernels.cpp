@@ -2,7 +2,9 @@
 // odd sizes, every stride from 1 to 5 (shuffle and gather paths), padding
 // larger than the image edge, dilation, widths that are not a multiple of 8
 // or 16 and leading dimensions wider than a row. im2col copies values, so
-// the comparison is exact. Not an exercise: this is the kernel of nn::common.
+// the comparison is exact. col2im (the adjoint) adds in the same order in
+// every variant, so it is compared bit for bit too. Not an exercise: these
+// are the kernels of nn::common.
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -53,9 +55,34 @@ void compare_levels(const Im2colShape& s, std::int64_t ld) {
   }
 }
 
+// dx += col2im(col) in every variant against the scalar reference, from the
+// same random dx; the padding columns between P_out and ld hold NaN, which
+// must never be read.
+void compare_col2im_levels(const Im2colShape& s, std::int64_t ld) {
+  Rng rng(static_cast<std::uint64_t>(s.height * 1000 + s.width * 10 + s.stride + 7));
+  std::vector<float> col(static_cast<std::size_t>(s.rows() * ld), NAN);
+  for (std::int64_t r = 0; r < s.rows(); ++r)
+    for (std::int64_t p = 0; p < s.cols(); ++p) col[static_cast<std::size_t>(r * ld + p)] = static_cast<float>(rng.uniform(-1, 1));
+  const std::size_t size = static_cast<std::size_t>(s.channels * s.height * s.width) + 1;
+  std::vector<float> start(size);
+  for (float& v : start) v = static_cast<float>(rng.uniform(-1, 1));
+  start.back() = 12345.0f;
+  std::vector<float> expected = start;
+  kernels::col2im_scalar(col.data(), s, expected.data(), ld);
+  CHECK(std::memcmp(expected.data(), start.data(), (size - 1) * sizeof(float)) != 0);  // it did add something
+  for (SimdLevel level : available_simd_levels()) {
+    std::vector<float> got = start;
+    kernels::col2im_for(level)(col.data(), s, got.data(), ld);
+    INFO("col2im, level " << to_string(level) << ", image " << s.channels << "x" << s.height << "x" << s.width
+                          << ", kernel " << s.kernel_h << "x" << s.kernel_w << ", stride " << s.stride << ", pad "
+                          << s.pad << ", dilation " << s.dilation << ", ld " << ld);
+    CHECK(std::memcmp(got.data(), expected.data(), size * sizeof(float)) == 0);
+  }
+}
+
 }  // namespace
 
-TEST_CASE("SIMD im2col equals the scalar reference on awkward shapes", "[ch06][simd]") {
+TEST_CASE("SIMD im2col and col2im equal the scalar reference on awkward shapes", "[ch06][simd]") {
   struct Case {
     int c, h, w, k, stride, pad, dilation;
   };
@@ -64,6 +91,8 @@ TEST_CASE("SIMD im2col equals the scalar reference on awkward shapes", "[ch06][s
       {3, 31, 29, 11, 4, 0, 1}, {2, 19, 23, 3, 3, 1, 1}, {1, 40, 37, 4, 5, 3, 1}, {2, 11, 35, 3, 1, 2, 2},
       {1, 9, 9, 3, 2, 4, 3},   {1, 1, 1, 1, 1, 0, 1},    {1, 3, 3, 3, 1, 5, 1},   {4, 27, 27, 5, 1, 2, 1},
       {2, 16, 33, 2, 2, 0, 1}, {1, 6, 50, 3, 2, 1, 2},   {1, 5, 70, 1, 1, 0, 1},  {1, 8, 65, 7, 3, 6, 1},
+      {6, 14, 14, 5, 1, 0, 1}, {16, 5, 4, 5, 1, 0, 1},   {2, 9, 7, 5, 1, 0, 2},   {1, 20, 20, 18, 1, 2, 1},
+      {1, 3, 40, 3, 1, 1, 1},  {2, 7, 66, 2, 1, 3, 1},   {1, 4, 60, 3, 1, 1, 1},
   };
   for (const Case& k : cases) {
     Im2colShape s;
@@ -81,6 +110,8 @@ TEST_CASE("SIMD im2col equals the scalar reference on awkward shapes", "[ch06][s
     REQUIRE(s.out_w > 0);
     compare_levels(s, s.cols());
     compare_levels(s, 3 * s.cols() + 5);  // a batch laid side by side
+    compare_col2im_levels(s, s.cols());
+    compare_col2im_levels(s, 3 * s.cols() + 5);
   }
 }
 

@@ -19,6 +19,14 @@
 // shuffle of two loads (stride 2) or a gather (any other stride). The
 // exercise version, nn::ch06::im2col, is the same definition in any
 // precision; the float conv layer calls nn::im2col.
+//
+// col2im is the adjoint (chapter 7's backward pass): every X_col entry is
+// added back onto the pixel it was copied from,
+//   dx[c, oh·S − P + i·D, ow·S − P + j·D] += col[(c·K_h + i)·K_w + j, oh·O_w + ow]
+// (entries in the padding are dropped). The SIMD variants add in the same
+// order as the scalar definition (row by row, then oh, then ow), so all
+// three give bit-identical results; stride 1 is vectorised, other strides
+// fall back to the scalar loop. The exercise version is nn::ch07::col2im.
 #pragma once
 
 #include <cstdint>
@@ -46,11 +54,21 @@ void im2col_avx512(const float* x, const Im2colShape& shape, float* col, std::in
 using Im2colFn = void (*)(const float*, const Im2colShape&, float*, std::int64_t);
 Im2colFn im2col_for(SimdLevel level);
 
+//   col: (C·K_h·K_w) rows of ld ≥ O_h·O_w floats   dx: (C, H, W), added into
+void col2im_scalar(const float* col, const Im2colShape& shape, float* dx, std::int64_t ld);
+void col2im_avx2(const float* col, const Im2colShape& shape, float* dx, std::int64_t ld);
+void col2im_avx512(const float* col, const Im2colShape& shape, float* dx, std::int64_t ld);
+
+using Col2imFn = void (*)(const float*, const Im2colShape&, float*, std::int64_t);
+Col2imFn col2im_for(SimdLevel level);
+
 }  // namespace kernels
 
 // Dispatched to nn::simd_level(). Throws nn::Error if the shape is
 // inconsistent (ld < O_h·O_w, a non-positive size, a stride or dilation < 1).
 void im2col(const float* x, const Im2colShape& shape, float* col, std::int64_t ld);
 void check_im2col_shape(const Im2colShape& shape, std::int64_t ld);
+// dx += col2im(col), dispatched to nn::simd_level(); the same shape checks.
+void col2im(const float* col, const Im2colShape& shape, float* dx, std::int64_t ld);
 
 }  // namespace nn

@@ -21,6 +21,12 @@ int num_threads();
 // Sets it; n < 1 is an error (nn::Error). More threads than cores is allowed
 // but slower.
 void set_num_threads(int n);
+// True inside a parallel region of the library (a parallel_for body or a
+// threaded GEMM). Kernels called from there run on the calling thread only:
+// nested OpenMP regions are inactive by default, and a nested team of one
+// would otherwise do only the first thread's share of the work.
+bool in_parallel_region();
+
 // The number of hardware threads this machine reports (≥ 1).
 int hardware_threads();
 

@@ -58,7 +58,156 @@ inline void copy_strided(float* dst, const float* src, int n, int stride) {
 
 }  // namespace
 
+// Stride 1, dilation 1, output rows of at most 64 columns (every LeNet and
+// small-CNN layer): the output row is cut into 16-lane segments, and for
+// each X_col row (c, i, j) two masks per segment are computed once — the
+// lanes that exist (ow < O_w) and, among them, the lanes that read inside the
+// image. A masked load leaves the padding lanes zero without touching
+// memory, so each output row is one masked load and store per segment, with
+// no per-row bookkeeping (which is what dominates rows of 10 or 28 floats).
+namespace {
+
+constexpr int kMaxSegments = 4;
+
+struct RowMasks {
+  int segments = 0;
+  __mmask16 exist[kMaxSegments], inside[kMaxSegments];
+};
+
+RowMasks row_masks(int offset, const Im2colShape& s) {
+  RowMasks m;
+  const detail::ColumnRange r = detail::inside_columns(offset, 1, s.width, s.out_w);
+  m.segments = (s.out_w + 15) / 16;
+  for (int k = 0; k < m.segments; ++k) {
+    const int base = 16 * k;
+    const int exist_n = s.out_w - base < 16 ? s.out_w - base : 16;
+    m.exist[k] = first_lanes(exist_n);
+    const int lo = r.lo - base < 0 ? 0 : (r.lo - base > 16 ? 16 : r.lo - base);
+    const int hi = r.hi - base < 0 ? 0 : (r.hi - base > 16 ? 16 : r.hi - base);
+    m.inside[k] = static_cast<__mmask16>(first_lanes(hi) & static_cast<__mmask16>(~first_lanes(lo)));
+  }
+  return m;
+}
+
+// The masks depend only on the filter column j: computed once per call.
+constexpr int kMaxKernelW = 16;
+
+bool small_unit_stride(const Im2colShape& s) {
+  return s.stride == 1 && s.dilation == 1 && s.out_w <= 16 * kMaxSegments && s.kernel_w <= kMaxKernelW;
+}
+
+// One output row of X_col (segments 16-lane blocks; the masks are copied to
+// locals so they stay in mask registers: the compiler cannot tell that the
+// stores to X_col leave them alone).
+template <int Segments>
+inline void copy_rows(const float* in, std::int64_t in_step, int out_h, int first_oh, int last_oh, int offset,
+                      const RowMasks& m, float* out, int out_w) {
+  __mmask16 exist[Segments], inside[Segments];
+  for (int k = 0; k < Segments; ++k) {
+    exist[k] = m.exist[k];
+    inside[k] = m.inside[k];
+  }
+  const __m512 zero_v = _mm512_setzero_ps();
+  for (int oh = 0; oh < out_h; ++oh, out += out_w) {
+    if (oh < first_oh || oh >= last_oh) {
+      for (int k = 0; k < Segments; ++k) _mm512_mask_storeu_ps(out + 16 * k, exist[k], zero_v);
+      continue;
+    }
+    const float* src = in + (oh - first_oh) * in_step + offset;
+    for (int k = 0; k < Segments; ++k)
+      _mm512_mask_storeu_ps(out + 16 * k, exist[k], _mm512_maskz_loadu_ps(inside[k], src + 16 * k));
+  }
+}
+
+template <int Segments>
+inline void add_rows(const float* col_row, int first_oh, int last_oh, int offset, const RowMasks& m,
+                     float* dst, std::int64_t dst_step, int out_w) {
+  __mmask16 inside[Segments];
+  for (int k = 0; k < Segments; ++k) inside[k] = m.inside[k];
+  for (int oh = first_oh; oh < last_oh; ++oh) {
+    const float* src = col_row + std::int64_t{oh} * out_w;
+    float* d = dst + (oh - first_oh) * dst_step + offset;
+    for (int k = 0; k < Segments; ++k) {
+      const __m512 sum =
+          _mm512_add_ps(_mm512_maskz_loadu_ps(inside[k], d + 16 * k), _mm512_maskz_loadu_ps(inside[k], src + 16 * k));
+      _mm512_mask_storeu_ps(d + 16 * k, inside[k], sum);
+    }
+  }
+}
+
+// Output rows oh with 0 ≤ oh − P + i < H: [first, last).
+inline void inside_rows(int i, const Im2colShape& s, int& first, int& last) {
+  first = s.pad - i > 0 ? s.pad - i : 0;
+  last = s.height + s.pad - i < s.out_h ? s.height + s.pad - i : s.out_h;
+  if (last < first) last = first;
+}
+
+void im2col_unit_stride(const float* x, const Im2colShape& s, float* col, std::int64_t ld) {
+  const std::int64_t plane = std::int64_t{s.height} * s.width;
+  const int channels = s.channels, kh = s.kernel_h, kw = s.kernel_w, out_h = s.out_h, out_w = s.out_w;
+  const int width = s.width, pad = s.pad;
+  RowMasks masks[kMaxKernelW];
+  for (int j = 0; j < kw; ++j) masks[j] = row_masks(j - pad, s);
+  const int segments = masks[0].segments;
+  for (int c = 0; c < channels; ++c)
+    for (int i = 0; i < kh; ++i) {
+      int first = 0, last = 0;
+      inside_rows(i, s, first, last);
+      // Input row of output row `first`: ih = first − P + i.
+      const float* in = x + c * plane + std::int64_t{first - pad + i} * width;
+      for (int j = 0; j < kw; ++j) {
+        float* out = col + ((std::int64_t{c} * kh + i) * kw + j) * ld;
+        const int offset = j - pad;  // lane ow reads in[ow + offset]; lanes outside the image are masked off
+        switch (segments) {
+          case 1: copy_rows<1>(in, width, out_h, first, last, offset, masks[j], out, out_w); break;
+          case 2: copy_rows<2>(in, width, out_h, first, last, offset, masks[j], out, out_w); break;
+          case 3: copy_rows<3>(in, width, out_h, first, last, offset, masks[j], out, out_w); break;
+          default: copy_rows<4>(in, width, out_h, first, last, offset, masks[j], out, out_w); break;
+        }
+      }
+    }
+}
+
+void col2im_unit_stride(const float* col, const Im2colShape& s, float* dx, std::int64_t ld) {
+  const std::int64_t plane = std::int64_t{s.height} * s.width;
+  const int channels = s.channels, kh = s.kernel_h, kw = s.kernel_w, out_w = s.out_w;
+  const int width = s.width, pad = s.pad;
+  RowMasks masks[kMaxKernelW];
+  for (int j = 0; j < kw; ++j) masks[j] = row_masks(j - pad, s);
+  const int segments = masks[0].segments;
+  for (int c = 0; c < channels; ++c)
+    for (int i = 0; i < kh; ++i) {
+      int first = 0, last = 0;
+      inside_rows(i, s, first, last);
+      float* dst = dx + c * plane + std::int64_t{first - pad + i} * width;
+      for (int j = 0; j < kw; ++j) {
+        const float* row = col + ((std::int64_t{c} * kh + i) * kw + j) * ld;
+        const int offset = j - pad;
+        switch (segments) {
+          case 1: add_rows<1>(row, first, last, offset, masks[j], dst, width, out_w); break;
+          case 2: add_rows<2>(row, first, last, offset, masks[j], dst, width, out_w); break;
+          case 3: add_rows<3>(row, first, last, offset, masks[j], dst, width, out_w); break;
+          default: add_rows<4>(row, first, last, offset, masks[j], dst, width, out_w); break;
+        }
+      }
+    }
+}
+
+}  // namespace
+
 void im2col_avx512(const float* x, const Im2colShape& s, float* col, std::int64_t ld) {
+  if (s.out_h == 1 && s.out_w == 1 && s.pad == 0) {
+    // One window position (LeNet's c5 sees the whole 5×5 map): X_col's
+    // column is the window itself, pixel (c, i·D, j·D) in row (c, i, j).
+    const std::int64_t plane = std::int64_t{s.height} * s.width;
+    std::int64_t r = 0;
+    for (int c = 0; c < s.channels; ++c)
+      for (int i = 0; i < s.kernel_h; ++i)
+        for (int j = 0; j < s.kernel_w; ++j, ++r)
+          col[r * ld] = x[c * plane + std::int64_t{i} * s.dilation * s.width + j * s.dilation];
+    return;
+  }
+  if (small_unit_stride(s)) return im2col_unit_stride(x, s, col, ld);
   const std::int64_t plane = std::int64_t{s.height} * s.width;
   for (int c = 0; c < s.channels; ++c)
     for (int i = 0; i < s.kernel_h; ++i)
@@ -77,6 +226,40 @@ void im2col_avx512(const float* x, const Im2colShape& s, float* col, std::int64_
           zero(out, r.lo);
           copy_strided(out + r.lo, first, r.hi - r.lo, s.stride);
           zero(out + r.hi, s.out_w - r.hi);
+        }
+      }
+}
+
+// dx[iw] += row[ow] over one output row: stride 1 with masked loads and
+// stores (16 lanes), other strides with the scalar loop. Same order of
+// additions as col2im_scalar, so the results are bit-identical.
+void col2im_avx512(const float* col, const Im2colShape& s, float* dx, std::int64_t ld) {
+  if (small_unit_stride(s)) return col2im_unit_stride(col, s, dx, ld);
+  const std::int64_t plane = std::int64_t{s.height} * s.width;
+  for (int c = 0; c < s.channels; ++c)
+    for (int i = 0; i < s.kernel_h; ++i)
+      for (int j = 0; j < s.kernel_w; ++j) {
+        const float* row = col + ((std::int64_t{c} * s.kernel_h + i) * s.kernel_w + j) * ld;
+        const int offset = j * s.dilation - s.pad;
+        const detail::ColumnRange r = detail::inside_columns(offset, s.stride, s.width, s.out_w);
+        if (r.lo == r.hi) continue;
+        for (int oh = 0; oh < s.out_h; ++oh) {
+          const int ih = oh * s.stride - s.pad + i * s.dilation;
+          if (ih < 0 || ih >= s.height) continue;
+          const float* src = row + std::int64_t{oh} * s.out_w;
+          float* dst = dx + c * plane + std::int64_t{ih} * s.width;
+          if (s.stride == 1) {
+            const int n = r.hi - r.lo;
+            float* d = dst + r.lo + offset;
+            const float* q = src + r.lo;
+            for (int o = 0; o < n; o += 16) {
+              const __mmask16 m = first_lanes(n - o < 16 ? n - o : 16);
+              _mm512_mask_storeu_ps(d + o, m,
+                                    _mm512_add_ps(_mm512_maskz_loadu_ps(m, d + o), _mm512_maskz_loadu_ps(m, q + o)));
+            }
+          } else {
+            for (int ow = r.lo; ow < r.hi; ++ow) dst[ow * s.stride + offset] += src[ow];
+          }
         }
       }
 }
