@@ -2,10 +2,18 @@
 //
 // Prints the network layer by layer (output shapes, parameters: 61,706 in
 // all), trains it with chapter 7's loop (progress line, per-epoch CSV, loss
-// and accuracy PNGs), reports the test accuracy and saves the weights as
-// safetensors with PyTorch's names (c1.weight, ..., output.bias).
-// --eval CHECKPOINT evaluates a saved checkpoint on the test set instead.
+// and accuracy PNGs), keeps the weights of the epoch with the best validation
+// accuracy (best.safetensors, saved when that epoch ends; the latest weights
+// go to model.safetensors after every epoch), restores them and reports
+// their test accuracy, confusion matrix (text and heat-map PNG), misclassified
+// test images (PNG grid and CSV) and inference throughput (images/s at batch
+// 500). Weights are safetensors with PyTorch's names (c1.weight, ...,
+// output.bias). --eval CHECKPOINT evaluates a saved checkpoint instead.
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -13,6 +21,8 @@
 #include "nn/cli.hpp"
 #include "nn/cpu.hpp"
 #include "nn/dataset.hpp"
+#include "nn/error.hpp"
+#include "nn/image.hpp"
 #include "nn/plot.hpp"
 #include "nn/report.hpp"
 #include "nn/threads.hpp"
@@ -34,8 +44,13 @@ struct Options {
   int threads = 1;
   std::int64_t validation = 5000;
   std::int64_t limit_train = 0;
+  int patience = 0;
   std::string eval;
+  bool validation_given = false;  // --validation on the command line
 };
+
+constexpr std::int64_t kInferenceBatch = 500;
+constexpr std::size_t kMisclassifiedShown = 24;
 
 plot::Series series(const std::string& title, const std::vector<ch05::EpochRecord>& recs,
                     double ch05::EpochRecord::*field, double scale = 1.0) {
@@ -59,16 +74,149 @@ void print_layers(const LeNet5<float>& net) {
   std::printf("%-24s %-10s %10lld\n", "total", "", static_cast<long long>(total));
 }
 
-void print_confusion(const std::vector<std::int64_t>& confusion) {
-  const auto& names = fashion_mnist_classes();
+// The class names of the data: Fashion-MNIST's (or digits, for MNIST).
+const std::vector<std::string>& class_names(const Dataset& data) {
+  return data.class_names.size() == 10 ? data.class_names : fashion_mnist_classes();
+}
+
+void print_confusion(const std::vector<std::int64_t>& confusion, const std::vector<std::string>& names) {
   std::printf("\nconfusion (rows: true class, columns: predicted)\n%12s", "");
   for (int j = 0; j < 10; ++j) std::printf(" %5d", j);
   std::printf("\n");
   for (int i = 0; i < 10; ++i) {
     std::printf("%d %-10.10s", i, names[static_cast<std::size_t>(i)].c_str());
-    for (int j = 0; j < 10; ++j) std::printf(" %5lld", static_cast<long long>(confusion[static_cast<std::size_t>(i * 10 + j)]));
+    for (int j = 0; j < 10; ++j)
+      std::printf(" %5lld", static_cast<long long>(confusion[static_cast<std::size_t>(i * 10 + j)]));
     std::printf("\n");
   }
+}
+
+// The predicted class of every image, batch by batch (inference only).
+std::vector<int> predict(const LeNet5<float>& net, const Dataset& data, std::int64_t batch_size) {
+  LeNet5Workspace<float> ws;
+  std::vector<int> predicted(static_cast<std::size_t>(data.size()));
+  const std::int64_t image = data.example_size();
+  const Shape one = data.images.shape();
+  for (std::int64_t start = 0; start < data.size(); start += batch_size) {
+    const std::int64_t n = std::min(batch_size, data.size() - start);
+    lenet5_forward<float>(net, ws,
+                          TensorView<const float>(data.images.data() + start * image, Shape{n, one[1], one[2], one[3]}));
+    lenet5_predictions<float>(ws, std::span<int>(predicted.data() + start, static_cast<std::size_t>(n)));
+  }
+  return predicted;
+}
+
+// The test set through the network: predictions, accuracy, confusion counts
+// and the inference throughput at batch 500 (the faster of two timed passes;
+// the first also sizes the workspace and warms the caches).
+struct TestReport {
+  std::vector<int> predicted;
+  std::vector<std::int64_t> confusion;  // 10 × 10, [true][predicted]
+  double accuracy = 0, images_per_second = 0;
+};
+
+TestReport test_report(const LeNet5<float>& net, const Dataset& test) {
+  TestReport r;
+  double fastest = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    Stopwatch clock;
+    r.predicted = predict(net, test, kInferenceBatch);
+    const double seconds = clock.seconds();
+    if (pass == 0 || seconds < fastest) fastest = seconds;
+  }
+  r.images_per_second = fastest > 0 ? static_cast<double>(test.size()) / fastest : 0;
+  r.confusion.assign(100, 0);
+  std::int64_t correct = 0;
+  for (std::size_t i = 0; i < r.predicted.size(); ++i) {
+    const int truth = test.labels[i], guess = r.predicted[i];
+    correct += truth == guess;
+    ++r.confusion[static_cast<std::size_t>(truth * 10 + guess)];
+  }
+  r.accuracy = test.size() ? static_cast<double>(correct) / static_cast<double>(test.size()) : 0;
+  return r;
+}
+
+std::string percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f %%", 100 * fraction);
+  return text;
+}
+
+// Prints the report (`what`: which weights) and writes confusion.png (a heat
+// map), misclassified.csv (every misclassified test image) and
+// misclassified.png (the first 24, captioned "true → predicted"; without
+// gnuplot the same grid without captions).
+void write_test_report(const TestReport& r, const Dataset& test, const std::string& what, const std::string& out) {
+  const auto& names = class_names(test);
+  std::printf("test accuracy %.2f%% on %lld images (%s)\n", 100 * r.accuracy, static_cast<long long>(test.size()),
+              what.c_str());
+  std::printf("inference: %.0f images/s (the test set at batch %lld, %d thread%s, faster of 2 passes)\n",
+              r.images_per_second, static_cast<long long>(kInferenceBatch), num_threads(),
+              num_threads() == 1 ? "" : "s");
+  print_confusion(r.confusion, names);
+
+  plot::HeatMap map;
+  map.row_labels = map.column_labels = names;
+  map.values.assign(r.confusion.begin(), r.confusion.end());
+  map.color_label = "test images";
+  plot::Options po;
+  po.title = "LeNet-5 confusion matrix (" + what + "): " + std::to_string(test.size()) + " test images, accuracy " +
+             percent(r.accuracy);
+  po.xlabel = "predicted class";
+  po.ylabel = "true class";
+  po.width = 900;
+  po.height = 820;
+  plot::heatmap(out + "/confusion.png", map, po);
+
+  std::ofstream csv(out + "/misclassified.csv");
+  csv << "index,true_label,predicted_label,true_class,predicted_class\n";
+  std::vector<image::Tile> tiles;
+  std::vector<std::string> captions;
+  std::size_t wrong = 0;
+  const std::int64_t pixels = test.example_size();
+  for (std::size_t i = 0; i < r.predicted.size(); ++i) {
+    const int truth = test.labels[i], guess = r.predicted[i];
+    if (truth == guess) continue;
+    ++wrong;
+    const std::string& t = names[static_cast<std::size_t>(truth)];
+    const std::string& p = names[static_cast<std::size_t>(guess)];
+    csv << i << ',' << truth << ',' << guess << ",\"" << t << "\",\"" << p << "\"\n";
+    if (tiles.size() < kMisclassifiedShown) {
+      const float* x = test.images.data() + static_cast<std::int64_t>(i) * pixels;
+      tiles.push_back({static_cast<int>(test.images.dim(2)), static_cast<int>(test.images.dim(3)),
+                       std::vector<float>(x, x + pixels)});
+      captions.push_back(t + " \u2192 " + p);
+    }
+  }
+  csv.close();
+  if (!csv) throw Error("cannot write " + out + "/misclassified.csv");
+  if (tiles.empty()) {
+    std::printf("no misclassified test images, so no misclassified.png\n");
+    return;
+  }
+  po = plot::Options{};
+  po.title = "LeNet-5 (" + what + "): " + std::to_string(tiles.size()) + " of the " + std::to_string(wrong) +
+             " misclassified test images, true \u2192 predicted";
+  po.width = 1100;
+  if (!plot::image_grid(out + "/misclassified.png", tiles, captions, 6, image::Scaling::Unit, po)) {
+    image::write_grid(out + "/misclassified.png", tiles, 6, 4, image::Scaling::Unit, 4);
+    std::printf("note: misclassified.png has no captions without gnuplot; misclassified.csv names the classes\n");
+  }
+}
+
+// Those of `names` that exist in `dir` (the PNGs need gnuplot), each followed by ", ".
+std::string written(const std::string& dir, std::initializer_list<const char*> names) {
+  std::string list;
+  for (const char* name : names)
+    if (std::filesystem::exists(dir + "/" + name)) list += std::string(name) + ", ";
+  return list;
+}
+
+void copy_weights(LeNet5<float>& from, LeNet5<float>& to) {
+  auto src = from.params();
+  auto dst = to.params();
+  for (std::size_t i = 0; i < dst.size(); ++i)
+    std::copy(src[i].value.span().begin(), src[i].value.span().end(), dst[i].value.span().begin());
 }
 
 int main_run(const Options& o, const cli::CommonOptions& common) {
@@ -81,23 +229,39 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   print_layers(net);
   TrainTest data = load_mnist_style(o.data, o.eval.empty() ? o.limit_train : 1);
   const std::string out = common.out_dir;
-  std::vector<std::int64_t> confusion;
   if (!o.eval.empty()) {
     load_lenet5(o.eval, net);
-    Stopwatch clock;
-    const double acc = evaluate_lenet5(net, data.test, 500, &confusion);
-    const double seconds = clock.seconds();
-    std::printf("\n%s: test accuracy %.2f%% on %lld images (%.2f s, %.0f img/s)\n", o.eval.c_str(), 100 * acc,
-                static_cast<long long>(data.test.size()), seconds, static_cast<double>(data.test.size()) / seconds);
-    print_confusion(confusion);
+    std::printf("\n");
+    const TestReport r = test_report(net, data.test);
+    write_test_report(r, data.test, o.eval, out);
+    CsvWriter summary(out + "/eval_summary.csv", {"metric", "value"});
+    summary.row("test_accuracy", {r.accuracy});
+    summary.row("test_images", {static_cast<double>(data.test.size())});
+    summary.row("inference_images_per_second", {r.images_per_second});
+    summary.row("inference_batch", {static_cast<double>(kInferenceBatch)});
+    summary.row("threads", {static_cast<double>(num_threads())});
+    std::printf("wrote %s/%smisclassified.csv, eval_summary.csv\n", out.c_str(),
+                written(out, {"confusion.png", "misclassified.png"}).c_str());
     return 0;
   }
-  Dataset validation = split_validation(data.train, o.validation, common.seed);
+  std::int64_t held_out = o.validation;
+  if (held_out >= data.train.size()) {
+    if (o.validation_given)
+      throw Error("--validation " + std::to_string(held_out) + " leaves no training images: there are only " +
+                  std::to_string(data.train.size()) + " (see --limit-train); hold out fewer");
+    held_out = std::max<std::int64_t>(1, data.train.size() / 5);
+    std::printf("\nnote: only %lld training images, so %lld (a fifth) are held out for validation, not %lld\n",
+                static_cast<long long>(data.train.size()), static_cast<long long>(held_out),
+                static_cast<long long>(o.validation));
+  }
+  Dataset validation = split_validation(data.train, held_out, common.seed);
   std::printf("\ndata: %s — %lld training, %lld validation, %lld test images\n"
-              "optimiser %s, lr %g, batch %lld, %d epochs\n",
+              "optimiser %s, lr %g, batch %lld, %d epoch%s",
               o.data.c_str(), static_cast<long long>(data.train.size()), static_cast<long long>(validation.size()),
               static_cast<long long>(data.test.size()), o.optimizer.c_str(), o.lr, static_cast<long long>(o.batch),
-              o.epochs);
+              o.epochs, o.epochs == 1 ? "" : "s");
+  if (o.patience > 0) std::printf(", early stopping with patience %d", o.patience);
+  std::printf("\n");
   ch05::TrainOptions t;
   t.epochs = o.epochs;
   t.batch_size = o.batch;
@@ -106,23 +270,46 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   t.learning_rate = o.lr;
   t.schedule = ch05::Schedule::parse(o.schedule);
   t.schedule_step = o.step;
+  t.patience = o.patience;
   t.seed = common.seed;
   t.label = "lenet5";
   CsvWriter csv(out + "/epochs.csv", {"epoch", "train_loss", "train_accuracy", "validation_accuracy", "learning_rate",
                                       "seconds", "images_per_second"});
+  // The best epoch (the highest validation accuracy; the first of equals, as
+  // early stopping counts) is copied and saved when it ends. The latest
+  // weights are saved after every epoch, so model.safetensors ends as the
+  // last epoch's.
+  LeNet5<float> best = net;
+  int best_epoch = 0;
+  double best_validation = -1;
   const ch05::TrainResult r = train_lenet5(net, data.train, validation, t, [&](const ch05::EpochRecord& e) {
-    std::printf("epoch %3d  loss %.4f  train %.2f%%  val %.2f%%  lr %.4g  %.1f s  %.0f img/s\n", e.epoch, e.train_loss,
-                100 * e.train_accuracy, 100 * e.validation_accuracy, e.learning_rate, e.seconds, e.images_per_second);
+    const bool improved = e.validation_accuracy > best_validation;
+    std::printf("epoch %3d  loss %.4f  train %.2f%%  val %.2f%%  lr %.4g  %.1f s  %.0f img/s%s\n", e.epoch,
+                e.train_loss, 100 * e.train_accuracy, 100 * e.validation_accuracy, e.learning_rate, e.seconds,
+                e.images_per_second, improved ? "  (best so far: saved)" : "");
     std::fflush(stdout);
     csv.row({static_cast<double>(e.epoch), e.train_loss, e.train_accuracy, e.validation_accuracy, e.learning_rate,
              e.seconds, e.images_per_second});
+    if (improved) {
+      best_validation = e.validation_accuracy;
+      best_epoch = e.epoch;
+      copy_weights(net, best);
+      save_lenet5(out + "/best.safetensors", net);
+    }
+    save_lenet5(out + "/model.safetensors", net);
   });
-  const double test_acc = evaluate_lenet5(net, data.test, 500, &confusion);
+  // Test the best weights (early stopping may have restored them already:
+  // copying them again changes nothing).
+  copy_weights(best, net);
   double train_time = 0;
   for (const auto& e : r.epochs) train_time += e.seconds;
-  std::printf("\ntest accuracy %.2f%% after %zu epochs (%.1f s of training)\n", 100 * test_acc, r.epochs.size(),
-              train_time);
-  print_confusion(confusion);
+  std::printf("\n%zu epoch%s, %.1f s of training%s\n", r.epochs.size(), r.epochs.size() == 1 ? "" : "s", train_time,
+              r.stopped_early ? ", stopped early (no better validation accuracy for --patience epochs)" : "");
+  std::printf("best epoch: %d (validation %.2f%%); its weights are restored for the test and are in "
+              "best.safetensors\n",
+              best_epoch, 100 * best_validation);
+  const TestReport report = test_report(net, data.test);
+  write_test_report(report, data.test, "best weights, epoch " + std::to_string(best_epoch), out);
 
   plot::Options po;
   po.title = "LeNet-5: training loss (mean of every 50 minibatches)";
@@ -135,20 +322,37 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
     trace.x.push_back(x);
     trace.y.push_back(y);
   }
+  if (trace.x.size() < 2) {  // epochs of fewer than 50 minibatches: one point per epoch instead
+    po.title = "LeNet-5: training loss (mean of each epoch)";
+    trace = series("training loss", r.epochs, &ch05::EpochRecord::train_loss);
+  }
   plot::lines(out + "/loss.png", {trace}, po);
-  po.title = "LeNet-5: accuracy";
+  po.title = "LeNet-5: accuracy (test: best weights, epoch " + std::to_string(best_epoch) + ")";
   po.ylabel = "accuracy (%)";
   po.log_y = false;
+  plot::Series test_point;
+  test_point.title = "test, best weights (" + percent(report.accuracy) + ")";
+  test_point.style = "points pt 9 ps 1.8";
+  test_point.x = {static_cast<double>(best_epoch)};
+  test_point.y = {100 * report.accuracy};
   plot::lines(out + "/accuracy.png",
               {series("train", r.epochs, &ch05::EpochRecord::train_accuracy, 100.0),
-               series("validation", r.epochs, &ch05::EpochRecord::validation_accuracy, 100.0)},
+               series("validation", r.epochs, &ch05::EpochRecord::validation_accuracy, 100.0), test_point},
               po);
   CsvWriter summary(out + "/summary.csv", {"metric", "value"});
-  summary.row("test_accuracy", {test_acc});
+  summary.row("test_accuracy", {report.accuracy});
+  summary.row("best_epoch", {static_cast<double>(best_epoch)});
+  summary.row("best_validation_accuracy", {best_validation});
   summary.row("epochs", {static_cast<double>(r.epochs.size())});
+  summary.row("stopped_early", {r.stopped_early ? 1.0 : 0.0});
   summary.row("training_seconds", {train_time});
-  save_lenet5(out + "/model.safetensors", net);
-  std::printf("wrote %s/loss.png, accuracy.png, epochs.csv, summary.csv, model.safetensors\n", out.c_str());
+  summary.row("inference_images_per_second", {report.images_per_second});
+  summary.row("inference_batch", {static_cast<double>(kInferenceBatch)});
+  summary.row("threads", {static_cast<double>(num_threads())});
+  std::printf("\nwrote %s/%sepochs.csv, summary.csv, misclassified.csv,\n"
+              "  best.safetensors (epoch %d: the weights tested above), model.safetensors (epoch %zu, the last)\n",
+              out.c_str(), written(out, {"loss.png", "accuracy.png", "confusion.png", "misclassified.png"}).c_str(),
+              best_epoch, r.epochs.size());
   std::printf("done in %.1f s; results in %s/\n", total.seconds(), out.c_str());
   return 0;
 }
@@ -157,7 +361,8 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 8: LeNet-5 (conv 6@5x5, tanh, avg-pool, conv 16@5x5, tanh, avg-pool, conv 120@5x5, tanh, "
-               "dense 84, tanh, dense 10) trained on Fashion-MNIST; --eval evaluates a saved checkpoint."};
+               "dense 84, tanh, dense 10) trained on Fashion-MNIST; the best epoch's weights (validation accuracy) "
+               "are tested; --eval evaluates a saved checkpoint."};
   nn::cli::CommonOptions common{"out/ch08_lenet5"};
   nn::cli::add_common_options(app, common);
   Options o;
@@ -172,16 +377,23 @@ int main(int argc, char** argv) {
   app.add_option("--schedule", o.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
       ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
   app.add_option("--step", o.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--patience", o.patience,
+                 "Early stopping: stop after this many epochs without a better validation accuracy (0: off)")
+      ->check(CLI::Range(0, 100000))->capture_default_str();
   app.add_option("--threads", o.threads, "Threads for the matrix multiplies")->check(CLI::Range(1, 256))
       ->capture_default_str();
-  app.add_option("--validation", o.validation, "Training images held out for validation")
+  app.add_option("--validation", o.validation,
+                 "Training images held out for validation (if not given and the training set is too small: a fifth)")
       ->check(CLI::Range(1, 1000000))->capture_default_str();
   app.add_option("--limit-train", o.limit_train, "Use only the first N training images (0: all)")
       ->check(CLI::Range(0, 100000000))->capture_default_str();
-  app.add_option("--eval", o.eval, "Evaluate this safetensors checkpoint on the test set instead of training")
+  app.add_option("--eval", o.eval,
+                 "Evaluate this safetensors checkpoint on the test set instead of training (writes confusion.png, "
+                 "misclassified.png/.csv and eval_summary.csv)")
       ->check(CLI::ExistingFile);
   return nn::cli::run(app, argc, argv, common, [&] {
     nn::set_num_threads(o.threads);
+    o.validation_given = app.count("--validation") > 0;
     return main_run(o, common);
   });
 }

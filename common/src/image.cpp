@@ -62,6 +62,23 @@ void write_png_gray(const std::filesystem::path& png, int height, int width, con
   if (!out) throw Error("cannot write " + png.string());
 }
 
+std::vector<float> unit_levels(const Tile& t, Scaling scaling) {
+  float lo = 0.0f, hi = 1.0f;
+  if (scaling != Scaling::Unit && !t.pixels.empty()) {
+    const auto [mn, mx] = std::minmax_element(t.pixels.begin(), t.pixels.end());
+    lo = *mn;
+    hi = *mx;
+    if (scaling == Scaling::Symmetric) {
+      hi = std::max(std::fabs(lo), std::fabs(hi));
+      lo = -hi;
+    }
+    if (hi <= lo) hi = lo + 1.0f;
+  }
+  std::vector<float> unit(t.pixels.size());
+  for (std::size_t i = 0; i < unit.size(); ++i) unit[i] = std::clamp((t.pixels[i] - lo) / (hi - lo), 0.0f, 1.0f);
+  return unit;
+}
+
 void write_grid(const std::filesystem::path& png, const std::vector<Tile>& tiles, int columns, int scale,
                 Scaling scaling, int gap) {
   if (tiles.empty() || columns <= 0 || scale <= 0 || gap < 0) throw Error("write_grid: nothing to draw");
@@ -78,22 +95,11 @@ void write_grid(const std::filesystem::path& png, const std::vector<Tile>& tiles
   std::vector<unsigned char> grey(static_cast<std::size_t>(height) * static_cast<std::size_t>(width), 255);
   for (int k = 0; k < count; ++k) {
     const Tile& t = tiles[static_cast<std::size_t>(k)];
-    float lo = 0.0f, hi = 1.0f;
-    if (scaling != Scaling::Unit && !t.pixels.empty()) {
-      const auto [mn, mx] = std::minmax_element(t.pixels.begin(), t.pixels.end());
-      lo = *mn;
-      hi = *mx;
-      if (scaling == Scaling::Symmetric) {
-        hi = std::max(std::fabs(lo), std::fabs(hi));
-        lo = -hi;
-      }
-      if (hi <= lo) hi = lo + 1.0f;
-    }
+    const std::vector<float> unit = unit_levels(t, scaling);
     const int top = gap + (k / cols) * (cell_h + gap), left = gap + (k % cols) * (cell_w + gap);
     for (int y = 0; y < t.height * scale; ++y)
       for (int x = 0; x < t.width * scale; ++x) {
-        const float v = t.pixels[static_cast<std::size_t>((y / scale) * t.width + x / scale)];
-        const float level = std::clamp((v - lo) / (hi - lo), 0.0f, 1.0f) * 255.0f;
+        const float level = unit[static_cast<std::size_t>((y / scale) * t.width + x / scale)] * 255.0f;
         grey[static_cast<std::size_t>(top + y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(left + x)] =
             static_cast<unsigned char>(std::lround(level));
       }

@@ -1,5 +1,7 @@
 #include "nn/plot.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -88,7 +90,29 @@ bool available() {
 }
 
 bool lines(const std::filesystem::path& png, const std::vector<Series>& series, const Options& options) {
+  // A single x (or y) value, as after one epoch, would give gnuplot an empty
+  // range (a warning on stderr): widen it around that value.
+  double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
+  for (const auto& s : series) {
+    for (double x : s.x) {
+      if (!std::isfinite(x)) continue;
+      x_lo = std::min(x_lo, x);
+      x_hi = std::max(x_hi, x);
+    }
+    for (double y : s.y) {
+      if (!std::isfinite(y)) continue;
+      y_lo = std::min(y_lo, y);
+      y_hi = std::max(y_hi, y);
+    }
+  }
   return render(png, options, [&](Gnuplot& gp) {
+    if (x_lo == x_hi) gp << "set xrange [" << x_lo - 1 << ":" << x_hi + 1 << "]\n";
+    if (y_lo == y_hi && !options.y_min && !options.y_max) {
+      if (options.log_y && y_lo > 0)
+        gp << "set yrange [" << y_lo / 2 << ":" << y_hi * 2 << "]\n";
+      else if (!options.log_y)
+        gp << "set yrange [" << y_lo - 1 << ":" << y_hi + 1 << "]\n";
+    }
     gp << "plot ";
     for (std::size_t i = 0; i < series.size(); ++i)
       gp << (i ? ", " : "") << "'-' with " << series[i].style << " title " << quote(series[i].title);
@@ -174,6 +198,101 @@ bool bars(const std::filesystem::path& png, const std::vector<std::string>& cate
          << quote(series[i].title);
     for (const auto& l : lines)
       gp << ", " << l.y << " with lines lw 2 dt 2 title " << quote(l.title);
+    gp << "\n";
+  });
+}
+
+bool heatmap(const std::filesystem::path& png, const HeatMap& map, const Options& options) {
+  const std::size_t rows = map.row_labels.size(), cols = map.column_labels.size();
+  if (rows == 0 || cols == 0 || map.values.size() != rows * cols)
+    throw Error("heatmap: " + std::to_string(map.values.size()) + " values for " + std::to_string(rows) + " rows and " +
+                std::to_string(cols) + " columns");
+  double top = 0.0;
+  for (double v : map.values)
+    if (std::isfinite(v)) top = std::max(top, v);
+  if (top <= 0.0) top = 1.0;
+  return render(png, options, [&](Gnuplot& gp) {
+    gp << "$map << EOD\n";
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < cols; ++c) gp << (c ? " " : "") << map.values[r * cols + c];
+      gp << "\n";
+    }
+    gp << "EOD\n";
+    auto tics = [&](const char* axis, const std::vector<std::string>& labels, const char* how) {
+      gp << "set " << axis << " " << how << " noenhanced (";
+      for (std::size_t i = 0; i < labels.size(); ++i) gp << (i ? ", " : "") << quote(labels[i]) << " " << i;
+      gp << ")\n";
+    };
+    tics("xtics", map.column_labels, "rotate by 30 right");
+    tics("ytics", map.row_labels, "");
+    gp << "unset grid\nset tics scale 0\nset size ratio -1\n";
+    gp << "set xrange [-0.5:" << static_cast<double>(cols) - 0.5 << "]\nset yrange ["
+       << static_cast<double>(rows) - 0.5 << ":-0.5]\n";
+    gp << "set cbrange [0:" << top << "]\nset palette defined (0 '#ffffff', 0.4 '#9ecae1', 1 '#08306b')\n";
+    if (!map.color_label.empty()) gp << "set cblabel " << quote(map.color_label) << " noenhanced\n";
+    gp << "plot $map matrix with image notitle";
+    if (map.show_values) {
+      const std::string fmt = quote(map.value_format);
+      const double dark = 0.55 * top;  // white text from here up
+      gp << ", $map matrix using 1:2:($3 >= " << dark << " ? sprintf(" << fmt
+         << ", $3) : \"\") with labels tc rgb 'white' notitle"
+         << ", $map matrix using 1:2:($3 < " << dark << " ? sprintf(" << fmt
+         << ", $3) : \"\") with labels tc rgb 'black' notitle";
+    }
+    gp << "\n";
+  });
+}
+
+bool image_grid(const std::filesystem::path& png, const std::vector<image::Tile>& tiles,
+                const std::vector<std::string>& captions, int columns, image::Scaling scaling,
+                const Options& options) {
+  if (tiles.empty() || columns <= 0) throw Error("image_grid: nothing to draw");
+  if (captions.size() != tiles.size())
+    throw Error("image_grid: " + std::to_string(captions.size()) + " captions for " + std::to_string(tiles.size()) +
+                " tiles");
+  int h = 0, w = 0;
+  for (const image::Tile& t : tiles) {
+    if (t.pixels.size() != static_cast<std::size_t>(t.height) * static_cast<std::size_t>(t.width))
+      throw Error("image_grid: a tile's pixel count does not match its size");
+    h = std::max(h, t.height);
+    w = std::max(w, t.width);
+  }
+  // The layout in tile pixels: each cell is a caption strip above a tile,
+  // cells wider than the tiles so a caption of ~22 characters fits.
+  const int count = static_cast<int>(tiles.size());
+  const int cols = std::min(columns, count), rows = (count + cols - 1) / cols;
+  const double cell_w = 1.7 * w, caption = 0.4 * h, cell_h = h + caption + 0.15 * h;
+  const double total_w = cols * cell_w, total_h = rows * cell_h;
+  Options o = options;
+  const double title_px = o.title.empty() ? 8.0 : 40.0;
+  o.height = static_cast<int>(std::lround(o.width * total_h / total_w + title_px));
+  return render(png, o, [&](Gnuplot& gp) {
+    gp << "unset border\nunset tics\nunset grid\nunset key\nunset colorbox\nunset xlabel\nunset ylabel\n";
+    gp << "set lmargin 0\nset rmargin 0\nset bmargin 0\nset tmargin " << (o.title.empty() ? 0.5 : 2.5) << "\n";
+    gp << "set size ratio -1\nset palette gray\nset cbrange [0:1]\n";
+    gp << "set xrange [0:" << total_w << "]\nset yrange [" << total_h << ":0]\n";
+    for (int k = 0; k < count; ++k) {
+      const image::Tile& t = tiles[static_cast<std::size_t>(k)];
+      const std::vector<float> unit = image::unit_levels(t, scaling);
+      gp << "$t" << k << " << EOD\n";
+      for (int y = 0; y < t.height; ++y) {
+        for (int x = 0; x < t.width; ++x)
+          gp << (x ? " " : "") << static_cast<double>(unit[static_cast<std::size_t>(y * t.width + x)]);
+        gp << "\n";
+      }
+      gp << "EOD\n";
+      const double left = (k % cols) * cell_w, top = (k / cols) * cell_h;
+      gp << "set label " << k + 1 << " " << quote(captions[static_cast<std::size_t>(k)]) << " at "
+         << left + 0.5 * cell_w << "," << top + 0.6 * caption << " center noenhanced font \",9\"\n";
+    }
+    gp << "plot ";
+    for (int k = 0; k < count; ++k) {
+      const image::Tile& t = tiles[static_cast<std::size_t>(k)];
+      const double left = (k % cols) * cell_w + 0.5 * (cell_w - t.width) + 0.5;
+      const double top = (k / cols) * cell_h + caption + 0.5;
+      gp << (k ? ", " : "") << "$t" << k << " matrix using ($1+" << left << "):($2+" << top
+         << "):3 with image notitle";
+    }
     gp << "\n";
   });
 }

@@ -1,27 +1,153 @@
-// The ch08_lenet5 program's command line: --help works, bad input gets a
-// clear message and a non-zero exit status.
+// The ch08_lenet5 program: --help works, bad input gets a clear message and
+// a non-zero exit status, and a short run on a small synthetic data set
+// writes every promised file (best and last checkpoints, confusion matrix,
+// misclassified examples, inference throughput), as does --eval.
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "nn/rng.hpp"
 #include "test_util.hpp"
+
+namespace fs = std::filesystem;
 
 namespace {
 const std::string kCh08 = std::string(NN_BIN_DIR) + "/ch08_lenet5";
+
+void put_be32(std::ofstream& out, std::uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                     static_cast<char>(v)};
+  out.write(b, 4);
 }
+
+// An MNIST-format pair of files (uncompressed): class c is a bright bar at
+// rows 2c+2, 2c+3 over noise. With random_labels the labels ignore the
+// images (so a test set always has misclassified examples).
+void write_idx(const fs::path& dir, const std::string& prefix, std::uint32_t count, bool random_labels,
+               std::uint64_t seed) {
+  nn::Rng rng(seed);
+  std::ofstream images(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary);
+  std::ofstream labels(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary);
+  for (std::uint32_t v : {0x00000803u, count, 28u, 28u}) put_be32(images, v);
+  for (std::uint32_t v : {0x00000801u, count}) put_be32(labels, v);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const auto cls = static_cast<int>(rng.below(10));
+    for (int y = 0; y < 28; ++y)
+      for (int x = 0; x < 28; ++x) {
+        const bool bar = y >= 2 + 2 * cls && y < 4 + 2 * cls && x >= 4 && x < 24;
+        images.put(static_cast<char>((bar ? 128 : 0) + static_cast<int>(rng.below(100))));
+      }
+    labels.put(static_cast<char>(random_labels ? static_cast<int>(rng.below(10)) : cls));
+  }
+}
+
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& name)
+      : path(fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool has_gnuplot() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+
+bool non_empty(const fs::path& p) { return fs::is_regular_file(p) && fs::file_size(p) > 0; }
+}  // namespace
 
 TEST_CASE("ch08_lenet5 --help describes the flags and exits 0", "[ch08][cli]") {
   const auto r = nn::test::run_command(kCh08 + " --help");
   INFO(r.output);
   CHECK(r.status == 0);
-  for (const char* flag : {"--epochs", "--batch", "--threads", "--optimizer", "--lr", "--data", "--eval"})
+  for (const char* flag :
+       {"--epochs", "--batch", "--threads", "--optimizer", "--lr", "--data", "--eval", "--patience", "--limit-train"})
     CHECK(r.output.find(flag) != std::string::npos);
 }
 
 TEST_CASE("ch08_lenet5 rejects bad counts, a missing checkpoint and unknown flags", "[ch08][cli]") {
-  for (const char* bad : {"--no-such-flag", "--epochs=0", "--epochs=abc", "--batch=0", "--eval=/no/such/file"}) {
+  for (const char* bad :
+       {"--no-such-flag", "--epochs=0", "--epochs=abc", "--batch=0", "--eval=/no/such/file", "--patience=-1"}) {
     const auto r = nn::test::run_command(kCh08 + " " + bad + " --out /tmp/nn_test_unused");
     INFO(bad << ": " << r.output);
     CHECK(r.status != 0);
   }
+}
+
+TEST_CASE("ch08_lenet5 writes the best and last checkpoints, confusion matrix, misclassified examples and throughput",
+          "[ch08][cli]") {
+  // "fashion" in the folder's name: the program then names Fashion-MNIST's classes.
+  TempDir data("nn_ch08_fashion_data"), out("nn_ch08_out"), eval_out("nn_ch08_eval_out");
+  write_idx(data.path, "train", 400, false, 81);
+  write_idx(data.path, "t10k", 200, true, 82);
+  const std::string common = " --data " + data.path.string() + " --validation 100";
+
+  // --validation must leave training images.
+  const auto too_many = nn::test::run_command(kCh08 + " --data " + data.path.string() +
+                                              " --validation 400 --out " + out.path.string());
+  INFO(too_many.output);
+  CHECK(too_many.status != 0);
+  CHECK(too_many.output.find("--validation") != std::string::npos);
+
+  const auto r = nn::test::run_command(kCh08 + common + " --epochs 2 --out " + out.path.string());
+  INFO(r.output);
+  if (r.output.find("is not implemented yet") != std::string::npos) {
+    WARN("skipped in the exercise build until exercise 8.1 is done");
+    return;
+  }
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("best epoch: ") != std::string::npos);
+  CHECK(r.output.find("images/s (the test set at batch 500") != std::string::npos);
+  CHECK(r.output.find("confusion (rows: true class") != std::string::npos);
+  for (const char* name : {"best.safetensors", "model.safetensors", "epochs.csv", "summary.csv", "misclassified.csv",
+                           "misclassified.png"}) {
+    INFO(name);
+    CHECK(non_empty(out.path / name));
+  }
+  if (has_gnuplot()) {
+    CHECK(non_empty(out.path / "confusion.png"));
+    CHECK(non_empty(out.path / "loss.png"));
+    CHECK(non_empty(out.path / "accuracy.png"));
+  }
+  const std::string summary = read_text(out.path / "summary.csv");
+  for (const char* metric : {"test_accuracy,", "best_epoch,", "best_validation_accuracy,",
+                             "inference_images_per_second,", "inference_batch,500"}) {
+    INFO(metric);
+    CHECK(summary.find(metric) != std::string::npos);
+  }
+  const std::string missed = read_text(out.path / "misclassified.csv");
+  CHECK(missed.rfind("index,true_label,predicted_label,true_class,predicted_class\n", 0) == 0);
+  CHECK(missed.find("\"Ankle boot\"") != std::string::npos);  // class names, not numbers
+
+  const auto e = nn::test::run_command(kCh08 + " --data " + data.path.string() + " --eval " +
+                                       (out.path / "best.safetensors").string() + " --out " + eval_out.path.string());
+  INFO(e.output);
+  REQUIRE(e.status == 0);
+  CHECK(e.output.find("images/s (the test set at batch 500") != std::string::npos);
+  CHECK(non_empty(eval_out.path / "misclassified.png"));
+  CHECK(non_empty(eval_out.path / "misclassified.csv"));
+  CHECK(read_text(eval_out.path / "eval_summary.csv").find("inference_images_per_second,") != std::string::npos);
+  if (has_gnuplot()) CHECK(non_empty(eval_out.path / "confusion.png"));
+  // The best checkpoint's test accuracy, as printed after training and by --eval.
+  const auto accuracy_line = [](const std::string& text) {
+    const auto at = text.find("test accuracy ");
+    return at == std::string::npos ? std::string() : text.substr(at, text.find('%', at) - at);
+  };
+  CHECK(!accuracy_line(r.output).empty());
+  CHECK(accuracy_line(r.output) == accuracy_line(e.output));
 }

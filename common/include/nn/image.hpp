@@ -21,6 +21,10 @@ enum class Scaling {
   Unit,       // [0, 1] → black..white, clamped
 };
 
+// The tile's values mapped to [0, 1] (0 black, 1 white) as write_grid maps
+// them to grey levels; for other renderers of tiles (nn::plot::image_grid).
+std::vector<float> unit_levels(const Tile& tile, Scaling scaling);
+
 // Writes an 8-bit grey PNG (values in [0, 255] after clamping and rounding).
 void write_png_gray(const std::filesystem::path& png, int height, int width, const std::vector<unsigned char>& grey);
 

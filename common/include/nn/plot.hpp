@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "nn/image.hpp"
+
 namespace nn::plot {
 
 struct Series {
@@ -61,6 +63,28 @@ struct ReferenceLine {
 };
 bool bars(const std::filesystem::path& png, const std::vector<std::string>& categories,
           const std::vector<BarSeries>& series, const Options& options, const std::vector<ReferenceLine>& lines = {});
+
+// A heat map of a rows × columns matrix (a confusion matrix, say): row 0 at
+// the top, column 0 at the left, each cell coloured by its value (white at 0,
+// dark blue at the largest) and, with show_values, labelled with it in
+// `value_format` (gnuplot's sprintf; white text on dark cells). The row and
+// column labels are the tick labels (options.ylabel / xlabel name the axes).
+struct HeatMap {
+  std::vector<std::string> row_labels, column_labels;
+  std::vector<double> values;  // rows × columns, row-major
+  bool show_values = true;
+  std::string value_format = "%.0f";
+  std::string color_label;  // the colour box's label (empty: none)
+};
+bool heatmap(const std::filesystem::path& png, const HeatMap& map, const Options& options);
+
+// Grey images in a grid, `columns` per row, each with a one-line caption above
+// it (misclassified examples, say); each tile's values become grey levels as
+// nn::image::write_grid makes them (`scaling`). options.width sets the PNG's
+// width, the height follows from the layout.
+bool image_grid(const std::filesystem::path& png, const std::vector<image::Tile>& tiles,
+                const std::vector<std::string>& captions, int columns, image::Scaling scaling,
+                const Options& options);
 
 // Whether plots also open a window.
 void set_interactive(bool on);

@@ -1,0 +1,144 @@
+// Chapter 8 (not an exercise): training LeNet-5 is reproducible. The same
+// seed and the same thread count give bit-identical weights, whatever the
+// threads' timing (each thread sums its own slices' gradients, added in a
+// fixed order); a different seed gives different weights, so the comparison
+// can fail.
+//
+// In the exercise build, before exercise 8.1 is done, training throws "not
+// implemented yet"; these tests then pass with a warning (they grade no
+// exercise: ctest -R 'ch08.ex8.1' does).
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "ch08/train.hpp"
+#include "nn/error.hpp"
+#include "nn/threads.hpp"
+
+using namespace nn;
+using namespace nn::ch08;
+
+namespace {
+
+// n images of 28×28 with a fixed seed: each class is a bright bar at its own
+// place over uniform noise, so the network has something to learn.
+Dataset synthetic(std::int64_t n, std::uint64_t seed) {
+  Rng rng(seed);
+  Dataset d;
+  d.name = "synthetic";
+  d.num_classes = 10;
+  d.images = Tensor<float>(Shape{n, 1, 28, 28});
+  float* p = d.images.data();
+  for (std::int64_t i = 0; i < n; ++i) {
+    const int label = static_cast<int>(rng.below(10));
+    d.labels.push_back(static_cast<std::uint8_t>(label));
+    for (int y = 0; y < 28; ++y)
+      for (int x = 0; x < 28; ++x) {
+        const bool bar = y >= 2 + 2 * label && y < 4 + 2 * label && x >= 4 && x < 24;
+        *p++ = static_cast<float>(0.5 * rng.uniform()) + (bar ? 0.5f : 0.0f);
+      }
+  }
+  return d;
+}
+
+struct NamedBytes {
+  std::string name;
+  std::vector<unsigned char> bytes;
+};
+
+// One epoch of 300 images (batch 64: four full batches and a short one) from
+// weights initialised with `seed`, shuffled with `seed`, on `threads`
+// threads. Returns every parameter's bytes. Restores the thread count.
+std::vector<NamedBytes> train_once(std::uint64_t seed, int threads) {
+  static const Dataset train = synthetic(300, 1001), validation = synthetic(100, 1002);
+  const int before = num_threads();
+  set_num_threads(threads);
+  struct Restore {
+    int n;
+    ~Restore() { set_num_threads(n); }
+  } restore{before};
+  Rng rng(seed);
+  LeNet5<float> net = make_lenet5<float>(rng);
+  ch05::TrainOptions t;
+  t.epochs = 1;
+  t.batch_size = 64;
+  t.optimizer.kind = ch05::parse_optimizer("classic");
+  t.optimizer.momentum = 0.9;
+  t.learning_rate = 0.05;
+  t.seed = seed;
+  t.progress = false;
+  train_lenet5(net, train, validation, t);
+  std::vector<NamedBytes> out;
+  for (auto& p : net.params()) {
+    const auto values = p.value.span();
+    NamedBytes nb{p.name, std::vector<unsigned char>(values.size() * sizeof(float))};
+    std::memcpy(nb.bytes.data(), values.data(), nb.bytes.size());
+    out.push_back(std::move(nb));
+  }
+  return out;
+}
+
+// The number of parameters (4-byte floats) whose bytes differ; every tensor
+// is compared, and the first that differs is named in the test's output.
+std::size_t differing_values(const std::vector<NamedBytes>& a, const std::vector<NamedBytes>& b) {
+  REQUIRE(a.size() == b.size());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    REQUIRE(a[i].name == b[i].name);
+    REQUIRE(a[i].bytes.size() == b[i].bytes.size());
+    std::size_t here = 0;
+    for (std::size_t k = 0; k < a[i].bytes.size(); k += sizeof(float))
+      here += std::memcmp(a[i].bytes.data() + k, b[i].bytes.data() + k, sizeof(float)) != 0;
+    if (here && !differ) UNSCOPED_INFO("first differing tensor: " << a[i].name << " (" << here << " values)");
+    differ += here;
+  }
+  return differ;
+}
+
+// Runs `body`, or warns and returns false where exercise 8.1 is still a hole.
+template <typename Body>
+bool unless_not_implemented(Body&& body) {
+  try {
+    body();
+    return true;
+  } catch (const NotImplementedError& e) {
+    WARN("skipped in the exercise build until exercise 8.1 is done: " << e.what());
+    return false;
+  }
+}
+
+void check_reproducible(int threads) {
+  unless_not_implemented([&] {
+    const auto first = train_once(7, threads);
+    const auto second = train_once(7, threads);
+    std::size_t total = 0;
+    for (const auto& p : first) total += p.bytes.size();
+    CHECK(total == 61706 * sizeof(float));
+    CHECK(differing_values(first, second) == 0);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("LeNet-5 training with the same seed on 1 thread gives bit-identical weights", "[ch08][determinism]") {
+  check_reproducible(1);
+}
+
+TEST_CASE("LeNet-5 training with the same seed on 2 threads gives bit-identical weights", "[ch08][determinism]") {
+  check_reproducible(2);
+}
+
+TEST_CASE("LeNet-5 training with another seed gives different weights", "[ch08][determinism]") {
+  unless_not_implemented([] {
+    for (int threads : {1, 2}) {
+      INFO(threads << " thread(s)");
+      const auto a = train_once(7, threads);
+      const auto b = train_once(8, threads);
+      // Different initial weights and a different shuffle: almost every value differs.
+      CHECK(differing_values(a, b) > 61706 / 2);
+    }
+  });
+}
