@@ -77,9 +77,15 @@ void conv2d_backward(TensorView<T> d_x, TensorView<T> d_w, TensorView<T> d_b, Te
          X_col + std::int64_t{grp} * rows_g * ld, ldi, T(1), d_w.data() + std::int64_t{grp} * kg * rows_g, rows_g);
   if (d_b.size())
     for (int k = 0; k < g.out_channels; ++k) {
+      // Eight running sums instead of one: one chain of dependent additions
+      // would wait on each one's latency; eight independent ones vectorise.
       const T* row = Delta + k * ld;
-      T sum = T(0);
-      for (std::int64_t p = 0; p < ld; ++p) sum += row[p];
+      T part[8] = {};
+      std::int64_t p = 0;
+      for (; p + 8 <= ld; p += 8)
+        for (int l = 0; l < 8; ++l) part[l] += row[p + l];
+      T sum = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+      for (; p < ld; ++p) sum += row[p];
       d_b[k] += sum;
     }
   if (want_d_x) {

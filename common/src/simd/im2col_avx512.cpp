@@ -119,22 +119,6 @@ inline void copy_rows(const float* in, std::int64_t in_step, int out_h, int firs
   }
 }
 
-template <int Segments>
-inline void add_rows(const float* col_row, int first_oh, int last_oh, int offset, const RowMasks& m,
-                     float* dst, std::int64_t dst_step, int out_w) {
-  __mmask16 inside[Segments];
-  for (int k = 0; k < Segments; ++k) inside[k] = m.inside[k];
-  for (int oh = first_oh; oh < last_oh; ++oh) {
-    const float* src = col_row + std::int64_t{oh} * out_w;
-    float* d = dst + (oh - first_oh) * dst_step + offset;
-    for (int k = 0; k < Segments; ++k) {
-      const __m512 sum =
-          _mm512_add_ps(_mm512_maskz_loadu_ps(inside[k], d + 16 * k), _mm512_maskz_loadu_ps(inside[k], src + 16 * k));
-      _mm512_mask_storeu_ps(d + 16 * k, inside[k], sum);
-    }
-  }
-}
-
 // Output rows oh with 0 ≤ oh − P + i < H: [first, last).
 inline void inside_rows(int i, const Im2colShape& s, int& first, int& last) {
   first = s.pad - i > 0 ? s.pad - i : 0;
@@ -168,26 +152,52 @@ void im2col_unit_stride(const float* x, const Im2colShape& s, float* col, std::i
     }
 }
 
+// col2im gathers instead of scattering: for each image row that filter row
+// i touches, each 16-lane segment of the row is loaded once, the K_w shifted
+// X_col rows (j = 0, 1, …) are added into it in registers and it is stored
+// once. (Adding row by row into memory makes every load wait for the
+// previous, overlapping masked store.) For one pixel the additions still
+// come in the scalar order — i, then j — so the result is bit-identical.
+// Lane iw of segment k takes X_col row j at ow = iw + P − j, when 0 ≤ ow < O_w.
+struct GatherMasks {
+  int segments = 0;
+  __mmask16 pixels[kMaxSegments];                 // iw < W
+  __mmask16 take[kMaxKernelW][kMaxSegments];      // … and 0 ≤ iw + P − j < O_w
+};
+
+GatherMasks gather_masks(const Im2colShape& s) {
+  GatherMasks g;
+  g.segments = (s.width + 15) / 16;
+  for (int k = 0; k < g.segments; ++k) {
+    const int base = 16 * k;
+    g.pixels[k] = first_lanes(s.width - base < 16 ? s.width - base : 16);
+    for (int j = 0; j < s.kernel_w; ++j) {
+      // ow = iw + P − j ∈ [0, O_w)  ⇔  iw ∈ [j − P, j − P + O_w)
+      const int lo = j - s.pad - base, hi = j - s.pad + s.out_w - base;
+      const int l = lo < 0 ? 0 : (lo > 16 ? 16 : lo), h = hi < 0 ? 0 : (hi > 16 ? 16 : hi);
+      g.take[j][k] = static_cast<__mmask16>(g.pixels[k] & first_lanes(h) & static_cast<__mmask16>(~first_lanes(l)));
+    }
+  }
+  return g;
+}
+
 void col2im_unit_stride(const float* col, const Im2colShape& s, float* dx, std::int64_t ld) {
   const std::int64_t plane = std::int64_t{s.height} * s.width;
-  const int channels = s.channels, kh = s.kernel_h, kw = s.kernel_w, out_w = s.out_w;
-  const int width = s.width, pad = s.pad;
-  RowMasks masks[kMaxKernelW];
-  for (int j = 0; j < kw; ++j) masks[j] = row_masks(j - pad, s);
-  const int segments = masks[0].segments;
+  const int channels = s.channels, kh = s.kernel_h, kw = s.kernel_w, out_w = s.out_w, width = s.width, pad = s.pad;
+  const GatherMasks g = gather_masks(s);
   for (int c = 0; c < channels; ++c)
     for (int i = 0; i < kh; ++i) {
       int first = 0, last = 0;
       inside_rows(i, s, first, last);
-      float* dst = dx + c * plane + std::int64_t{first - pad + i} * width;
-      for (int j = 0; j < kw; ++j) {
-        const float* row = col + ((std::int64_t{c} * kh + i) * kw + j) * ld;
-        const int offset = j - pad;
-        switch (segments) {
-          case 1: add_rows<1>(row, first, last, offset, masks[j], dst, width, out_w); break;
-          case 2: add_rows<2>(row, first, last, offset, masks[j], dst, width, out_w); break;
-          case 3: add_rows<3>(row, first, last, offset, masks[j], dst, width, out_w); break;
-          default: add_rows<4>(row, first, last, offset, masks[j], dst, width, out_w); break;
+      const float* rows = col + (std::int64_t{c} * kh + i) * kw * ld;  // X_col row (c, i, 0)
+      for (int oh = first; oh < last; ++oh) {
+        float* dst = dx + c * plane + std::int64_t{oh - pad + i} * width;
+        const float* src = rows + std::int64_t{oh} * out_w + pad;  // + iw − j gives ow = iw + P − j
+        for (int k = 0; k < g.segments; ++k) {
+          __m512 acc = _mm512_maskz_loadu_ps(g.pixels[k], dst + 16 * k);
+          for (int j = 0; j < kw; ++j)
+            acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(g.take[j][k], src + j * ld + 16 * k - j));
+          _mm512_mask_storeu_ps(dst + 16 * k, g.pixels[k], acc);
         }
       }
     }
@@ -234,7 +244,7 @@ void im2col_avx512(const float* x, const Im2colShape& s, float* col, std::int64_
 // stores (16 lanes), other strides with the scalar loop. Same order of
 // additions as col2im_scalar, so the results are bit-identical.
 void col2im_avx512(const float* col, const Im2colShape& s, float* dx, std::int64_t ld) {
-  if (small_unit_stride(s)) return col2im_unit_stride(col, s, dx, ld);
+  if (small_unit_stride(s) && s.width <= 16 * kMaxSegments) return col2im_unit_stride(col, s, dx, ld);
   const std::int64_t plane = std::int64_t{s.height} * s.width;
   for (int c = 0; c < s.channels; ++c)
     for (int i = 0; i < s.kernel_h; ++i)
