@@ -4,7 +4,9 @@ names and layouts ch08_lenet5 uses (c1, c3, c5, f6, output), so a checkpoint
 saved by ch08_lenet5 loads here with load_state_dict and the other way round.
 
 Default: trains on one fixed minibatch of 28x28 images, repeated (SGD with
-momentum 0.9, as ch08_lenet5's default), and prints the median images/s.
+momentum 0.9, as ch08_lenet5's default), and prints the median images/s; then
+the same for inference (forward and arg-max under torch.no_grad()).
+bench/compare_lenet5.sh runs it beside bench_lenet5_train.
 --checkpoint FILE.safetensors loads ch08_lenet5's weights and prints the
 logits of a fixed input (and, with --data, the Fashion-MNIST test accuracy).
 
@@ -112,17 +114,25 @@ def main():
         loss.backward()
         opt.step()
 
-    for _ in range(20):
-        step()
-    rates = []
-    for _ in range(args.repeats):
-        t0 = time.perf_counter()
-        for _ in range(args.steps):
-            step()
-        rates.append(args.batch * args.steps / (time.perf_counter() - t0))
-    print(f"torch LeNet-5 threads={args.threads} batch={args.batch} training images/s median "
-          f"{statistics.median(rates):.0f}  (min {min(rates):.0f}, max {max(rates):.0f}, {args.repeats} repeats)"
-          f"  torch {torch.__version__}")
+    def infer():
+        with torch.no_grad():
+            net(x).argmax(1)
+
+    def measure(what, fn):
+        for _ in range(20):
+            fn()
+        rates = []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            for _ in range(args.steps):
+                fn()
+            rates.append(args.batch * args.steps / (time.perf_counter() - t0))
+        print(f"torch LeNet-5 threads={args.threads} batch={args.batch} {what} images/s median "
+              f"{statistics.median(rates):.0f}  (min {min(rates):.0f}, max {max(rates):.0f}, {args.repeats} repeats)"
+              f"  torch {torch.__version__}", flush=True)
+
+    measure("training", step)
+    measure("inference", infer)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@
 # and apt is only called when something is missing.
 #
 #   bash tools/install-deps.sh          (as root, or with sudo available)
-#   bash tools/install-deps.sh --bench  also the PyTorch comparison (python3-torch,
-#                                       libtcmalloc-minimal4: about 1 GB)
+#   bash tools/install-deps.sh --bench  also what only the PyTorch benchmarks use
+#                                       (libtcmalloc-minimal4, preloaded for PyTorch)
 set -euo pipefail
 
 PACKAGES=(
@@ -21,10 +21,13 @@ PACKAGES=(
   dataset-fashion-mnist zlib1g-dev
   # comparison points for the benchmarks only (never linked by the course)
   libopenblas-dev libdnnl-dev
+  # PyTorch, the reference of the parity tests (ch08; about 1 GB) and of the
+  # bench/compare_*.sh comparisons; the tests skip what needs it when it is missing
+  python3-torch
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) PACKAGES+=(python3-torch libtcmalloc-minimal4) ;;
+    --bench) PACKAGES+=(libtcmalloc-minimal4) ;;
     *) echo "install-deps: unknown argument '$arg' (expected --bench)" >&2; exit 2 ;;
   esac
 done

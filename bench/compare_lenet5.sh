@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# compare_lenet5.sh — chapter-8 LeNet-5 throughput, ours (bench_lenet5_train)
+# against PyTorch (bench/pytorch_lenet5.py), training and inference at batch
+# 64 on 1 and 2 threads; prints a table of images/s, the ratios, and our
+# 2-thread / 1-thread scaling.
+#
+#   bash bench/compare_lenet5.sh [build/release] [rounds (default 3)]
+#   STEPS=100 REPEATS=7 bash bench/compare_lenet5.sh     (per program run)
+#
+# The machine may be shared, so the two are measured in interleaved rounds:
+# each round runs ours and PyTorch back to back for each thread count (in
+# alternating order), each run reports the median of REPEATS timings of STEPS
+# steps after a warm-up, and the table gives the median over the rounds of
+# those figures and the median of the per-round ratios.
+#
+# PyTorch runs in its best configuration on this machine, exactly as
+# bench/compare_mlp.sh sets it up: OPENBLAS_CORETYPE unset (an environment
+# that forces Haswell kernels halves OpenBLAS's speed), OPENBLAS_NUM_THREADS
+# equal to the thread count (torch.set_num_threads does not limit OpenBLAS's
+# own pool), tcmalloc preloaded, and torch.set_num_threads(threads).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/release}
+rounds=${2:-3}
+steps=${STEPS:-60}
+repeats=${REPEATS:-5}
+ours=$build/bin/bench_lenet5_train
+[ -x "$ours" ] || { echo "compare_lenet5: build first (cmake --build --preset release --target bench_lenet5_train)" >&2; exit 1; }
+tcmalloc=$(ls /usr/lib/*/libtcmalloc_minimal.so.4 2>/dev/null | head -1 || true)
+[ -n "$tcmalloc" ] || echo "compare_lenet5: note: libtcmalloc-minimal4 not installed; PyTorch runs without it" >&2
+/usr/bin/python3 -c "import torch" 2>/dev/null || { echo "compare_lenet5: python3-torch is not installed (bash tools/install-deps.sh)" >&2; exit 1; }
+
+rate() { grep " $1 " <<<"$2" | sed -E 's/.*median ([0-9]+).*/\1/'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# values["ours training 1"] = "r1 r2 ..." (one figure per round), likewise torch and the ratios.
+declare -A values
+run_ours() {
+  "$ours" --threads "$1" --batch 64 --steps "$steps" --repeats "$repeats"
+}
+run_torch() {
+  env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS="$1" OMP_NUM_THREADS="$1" ${tcmalloc:+LD_PRELOAD=$tcmalloc} \
+    /usr/bin/python3 bench/pytorch_lenet5.py --threads "$1" --batch 64 --steps "$steps" --repeats "$repeats"
+}
+for ((r = 1; r <= rounds; ++r)); do
+  for threads in 1 2; do
+    if ((r % 2)); then
+      o=$(run_ours "$threads"); t=$(run_torch "$threads")
+    else
+      t=$(run_torch "$threads"); o=$(run_ours "$threads")
+    fi
+    echo "round $r/$rounds, threads=$threads:"
+    sed 's/^/  /' <<<"$o"
+    grep images/s <<<"$t" | sed 's/^/  /'
+    for what in training inference; do
+      a=$(rate "$what" "$o"); b=$(rate "$what" "$t")
+      values["ours $what $threads"]+="$a "
+      values["torch $what $threads"]+="$b "
+      values["ratio $what $threads"]+="$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f", a / b }') "
+    done
+  done
+done
+
+echo
+echo "LeNet-5, batch 64: images/s, median of $rounds interleaved rounds (each run: median of $repeats x $steps steps)"
+printf '%-10s %7s %12s %14s %14s\n' "" threads "ours" "pytorch" "ours/pytorch"
+for what in training inference; do
+  for threads in 1 2; do
+    # shellcheck disable=SC2086
+    printf '%-10s %7d %12.0f %14.0f %14.2f\n' "$what" "$threads" "$(median ${values["ours $what $threads"]})" \
+      "$(median ${values["torch $what $threads"]})" "$(median ${values["ratio $what $threads"]})"
+  done
+done
+for what in training inference; do
+  # shellcheck disable=SC2086
+  awk -v w="$what" -v a="$(median ${values["ours $what 2"]})" -v b="$(median ${values["ours $what 1"]})" \
+    'BEGIN { printf "ours %-9s 2 threads / 1 thread = %.2f\n", w, a / b }'
+done
