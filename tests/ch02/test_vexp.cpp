@@ -221,3 +221,43 @@ TEST_CASE("exp: exhaustive maximum relative error on -87..88", "[ch02][simd][.ex
     CHECK(total.max_rel <= kBound);
   }
 }
+
+TEST_CASE("tanh: every variant within 4e-7 of tanh(x), odd, saturating, NaN through", "[ch02][simd]") {
+  // tanh from e = e^−2|x|: (1 − e)/(1 + e) adds a few float roundings to
+  // exp's 2e-7 relative error of e ≤ 1, so the absolute error stays under
+  // 4e-7 (the result is at most 1); below 2^−12 the input itself is returned.
+  std::vector<float> xs = floats_in(-20.0f, 20.0f, 1021);
+  for (float v : {0.0f, -0.0f, 0x1p-12f, -0x1p-12f, 0x1p-13f, 1e-30f, 0.5f, -0.5f, 9.0f, -9.0f}) xs.push_back(v);
+  for (SimdLevel level : available_simd_levels()) {
+    INFO("level " << to_string(level));
+    std::vector<float> ys(xs.size());
+    kernels::tanh_for(level)(xs.data(), ys.data(), xs.size());
+    double worst = 0.0;
+    float worst_x = 0.0f;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      const double err = std::abs(static_cast<double>(ys[i]) - std::tanh(static_cast<double>(xs[i])));
+      if (!(err <= worst)) {
+        worst = std::isnan(err) ? std::numeric_limits<double>::infinity() : err;
+        worst_x = xs[i];
+      }
+      CHECK(std::signbit(ys[i]) == std::signbit(xs[i]));  // odd, −0 stays −0
+    }
+    INFO("worst error " << worst << " at x = " << worst_x);
+    CHECK(worst < 4e-7);
+    const float special[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                             -std::numeric_limits<float>::infinity(), 1e-5f};
+    float out[4];
+    kernels::tanh_for(level)(special, out, 4);
+    CHECK(std::isnan(out[0]));
+    CHECK(out[1] == 1.0f);
+    CHECK(out[2] == -1.0f);
+    CHECK(out[3] == 1e-5f);  // small: x itself
+  }
+  // The odd-length tail (masked lanes) gives the same values as the full vectors.
+  std::vector<float> odd(37), full(48);
+  for (std::size_t i = 0; i < odd.size(); ++i) odd[i] = static_cast<float>(i) * 0.1f - 1.8f;
+  std::vector<float> a(odd.size()), b(odd.size());
+  vtanh(odd.data(), a.data(), odd.size());
+  for (std::size_t i = 0; i < odd.size(); ++i) vtanh(&odd[i], &b[i], 1);
+  CHECK(a == b);
+}

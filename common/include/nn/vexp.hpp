@@ -50,11 +50,25 @@ float exp_reference(float x);
 using ExpFn = void (*)(const float*, float*, std::size_t);
 ExpFn exp_for(SimdLevel level);
 
+// tanh in one pass, from the same exp: with e = e^−2|x| ≤ 1,
+//   tanh(x) = sign(x)·(1 − e)/(1 + e),   and x itself where |x| < 2^−12
+// (there tanh(x) = x·(1 − x²/3 + …) rounds to x in float, and 1 − e would
+// cancel). Within 4e-7 absolute of tanh(x) (the test's bound); NaN in, NaN out.
+// The variants are the same steps, so they agree to within rounding.
+void tanh_scalar(const float* x, float* y, std::size_t n);
+void tanh_avx2(const float* x, float* y, std::size_t n);
+void tanh_avx512(const float* x, float* y, std::size_t n);
+ExpFn tanh_for(SimdLevel level);
+
 }  // namespace kernels
 
 // Dispatched to the active SIMD level.
 void vexp(const float* x, float* y, std::size_t n);
 // Double precision (gradient checks): std::exp element by element.
 void vexp(const double* x, double* y, std::size_t n);
+
+// y = tanh(x), dispatched like vexp (in place allowed); double uses std::tanh.
+void vtanh(const float* x, float* y, std::size_t n);
+void vtanh(const double* x, double* y, std::size_t n);
 
 }  // namespace nn

@@ -59,4 +59,28 @@ void exp_avx2(const float* x, float* y, std::size_t n) {
   }
 }
 
+namespace {
+
+inline __m256 tanh8(__m256 x) {
+  const __m256 sign_bit = _mm256_set1_ps(-0.0f);
+  const __m256 a = _mm256_andnot_ps(sign_bit, x);  // |x|
+  const __m256 e = exp8(_mm256_mul_ps(_mm256_set1_ps(-2.0f), a));
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 t = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
+  const __m256 signed_t = _mm256_or_ps(t, _mm256_and_ps(sign_bit, x));  // t ≥ 0 (or NaN): copysign
+  const __m256 small = _mm256_cmp_ps(a, _mm256_set1_ps(0x1p-12f), _CMP_LT_OQ);
+  return _mm256_blendv_ps(signed_t, x, small);
+}
+
+}  // namespace
+
+void tanh_avx2(const float* x, float* y, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, tanh8(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    const __m256i mask = tail_mask(n - i);
+    _mm256_maskstore_ps(y + i, mask, tanh8(_mm256_maskload_ps(x + i, mask)));
+  }
+}
+
 }  // namespace nn::kernels

@@ -56,4 +56,28 @@ void exp_avx512(const float* x, float* y, std::size_t n) {
   }
 }
 
+namespace {
+
+inline __m512 tanh16(__m512 x) {
+  const __m512 sign_bit = _mm512_set1_ps(-0.0f);
+  const __m512 a = _mm512_andnot_ps(sign_bit, x);  // |x|
+  const __m512 e = exp16(_mm512_mul_ps(_mm512_set1_ps(-2.0f), a));
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512 t = _mm512_div_ps(_mm512_sub_ps(one, e), _mm512_add_ps(one, e));
+  const __m512 signed_t = _mm512_or_ps(t, _mm512_and_ps(sign_bit, x));  // t ≥ 0 (or NaN): copysign
+  const __mmask16 small = _mm512_cmp_ps_mask(a, _mm512_set1_ps(0x1p-12f), _CMP_LT_OQ);
+  return _mm512_mask_blend_ps(small, signed_t, x);
+}
+
+}  // namespace
+
+void tanh_avx512(const float* x, float* y, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, tanh16(_mm512_loadu_ps(x + i)));
+  if (i < n) {
+    const __mmask16 mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    _mm512_mask_storeu_ps(y + i, mask, tanh16(_mm512_maskz_loadu_ps(mask, x + i)));
+  }
+}
+
 }  // namespace nn::kernels

@@ -64,14 +64,45 @@ ExpFn exp_for(SimdLevel level) {
   return exp_scalar;
 }
 
+void tanh_scalar(const float* x, float* y, std::size_t n) {
+  constexpr float small = 0x1p-12f;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v = x[i], a = std::abs(v);
+    const float e = exp_reference(-2.0f * a);
+    const float t = std::copysign((1.0f - e) / (1.0f + e), v);
+    y[i] = a < small ? v : t;
+  }
+}
+
+ExpFn tanh_for(SimdLevel level) {
+#if defined(NN_HAVE_X86_KERNELS)
+  switch (level) {
+    case SimdLevel::Avx512: return tanh_avx512;
+    case SimdLevel::Avx2: return tanh_avx2;
+    case SimdLevel::Scalar: break;
+  }
+#else
+  (void)level;
+#endif
+  return tanh_scalar;
+}
+
 #if !defined(NN_HAVE_X86_KERNELS)
 void exp_avx2(const float* x, float* y, std::size_t n) { exp_scalar(x, y, n); }
 void exp_avx512(const float* x, float* y, std::size_t n) { exp_scalar(x, y, n); }
+void tanh_avx2(const float* x, float* y, std::size_t n) { tanh_scalar(x, y, n); }
+void tanh_avx512(const float* x, float* y, std::size_t n) { tanh_scalar(x, y, n); }
 #endif
 
 }  // namespace kernels
 
 void vexp(const float* x, float* y, std::size_t n) { kernels::exp_for(simd_level())(x, y, n); }
+
+void vtanh(const float* x, float* y, std::size_t n) { kernels::tanh_for(simd_level())(x, y, n); }
+
+void vtanh(const double* x, double* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+}
 
 void vexp(const double* x, double* y, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
