@@ -45,6 +45,8 @@ struct Options {
   std::int64_t validation = 5000;
   std::int64_t limit_train = 0;
   int patience = 0;
+  bool mirror = false;
+  int shift = 0;
   std::string eval;
   bool validation_given = false;  // --validation on the command line
 };
@@ -272,6 +274,8 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   t.schedule_step = o.step;
   t.patience = o.patience;
   t.seed = common.seed;
+  t.augmentation.mirror = o.mirror;
+  t.augmentation.max_shift = o.shift;
   t.label = "lenet5";
   CsvWriter csv(out + "/epochs.csv", {"epoch", "train_loss", "train_accuracy", "validation_accuracy", "learning_rate",
                                       "seconds", "images_per_second"});
@@ -377,10 +381,13 @@ int main(int argc, char** argv) {
   app.add_option("--schedule", o.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
       ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
   app.add_option("--step", o.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_flag("--mirror", o.mirror, "Augment: random left-right mirror of training images");
+  app.add_option("--shift", o.shift, "Augment: random shifts of training images by up to N pixels")
+      ->check(CLI::Range(0, 8))->capture_default_str();
   app.add_option("--patience", o.patience,
                  "Early stopping: stop after this many epochs without a better validation accuracy (0: off)")
       ->check(CLI::Range(0, 100000))->capture_default_str();
-  app.add_option("--threads", o.threads, "Threads for the matrix multiplies")->check(CLI::Range(1, 256))
+  app.add_option("--threads", o.threads, "Threads (the convolution slices and the matrix multiplies)")->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--validation", o.validation,
                  "Training images held out for validation (if not given and the training set is too small: a fifth)")
