@@ -1,6 +1,7 @@
 // train.cpp — Chapter 7: the training loop for the small CNN.
 #include "ch07/train.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -19,11 +20,11 @@ float cnn_train_step(SmallCnn<float>& net, CnnWorkspace<float>& ws, ch05::Optimi
   return objective;
 }
 
-double evaluate_cnn(const SmallCnn<float>& net, const Dataset& data, std::int64_t batch_size,
-                    std::vector<std::int64_t>* confusion) {
-  const int k = net.config.classes;
-  if (confusion) confusion->assign(static_cast<std::size_t>(k * k), 0);
-  CnnWorkspace<float> ws;
+double evaluate_classifier(const Dataset& data, int classes, std::int64_t batch_size,
+                           const std::function<void(TensorView<const float>, std::span<int>)>& predict,
+                           std::vector<std::int64_t>* confusion) {
+  if (batch_size < 1) throw Error("evaluate: the batch size must be at least 1");
+  if (confusion) confusion->assign(static_cast<std::size_t>(classes * classes), 0);
   std::vector<int> predicted(static_cast<std::size_t>(batch_size));
   std::int64_t correct = 0;
   const std::int64_t image = data.example_size();
@@ -31,16 +32,27 @@ double evaluate_cnn(const SmallCnn<float>& net, const Dataset& data, std::int64_
   for (std::int64_t start = 0; start < data.size(); start += batch_size) {
     const std::int64_t n = std::min(batch_size, data.size() - start);
     const TensorView<const float> x(data.images.data() + start * image, Shape{n, one[1], one[2], one[3]});
-    cnn_forward<float>(net, ws, x);
-    cnn_predictions<float>(ws, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
+    predict(x, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
     for (std::int64_t i = 0; i < n; ++i) {
       const int truth = data.labels[static_cast<std::size_t>(start + i)];
       const int guess = predicted[static_cast<std::size_t>(i)];
       correct += truth == guess;
-      if (confusion) ++(*confusion)[static_cast<std::size_t>(truth * k + guess)];
+      if (confusion && guess >= 0 && guess < classes) ++(*confusion)[static_cast<std::size_t>(truth * classes + guess)];
     }
   }
   return data.size() ? static_cast<double>(correct) / static_cast<double>(data.size()) : 0.0;
+}
+
+double evaluate_cnn(const SmallCnn<float>& net, const Dataset& data, std::int64_t batch_size,
+                    std::vector<std::int64_t>* confusion) {
+  CnnWorkspace<float> ws;
+  return evaluate_classifier(
+      data, net.config.classes, batch_size,
+      [&](TensorView<const float> x, std::span<int> out) {
+        cnn_forward<float>(net, ws, x);
+        cnn_predictions<float>(ws, out);
+      },
+      confusion);
 }
 
 void save_cnn(const std::filesystem::path& path, SmallCnn<float>& net) {

@@ -45,6 +45,13 @@ ch05::TrainResult train_cnn(SmallCnn<float>& net, const Dataset& train, const Da
                             const ch05::TrainOptions& options,
                             const std::function<void(const ch05::EpochRecord&)>& on_epoch = {});
 
+// Accuracy of any classifier on `data`, in batches of `batch_size` images:
+// predict(x, out) writes the predicted class of each image of x (N, C, H, W).
+// `confusion` (if given) becomes classes×classes counts [true][predicted].
+double evaluate_classifier(const Dataset& data, int classes, std::int64_t batch_size,
+                           const std::function<void(TensorView<const float>, std::span<int>)>& predict,
+                           std::vector<std::int64_t>* confusion = nullptr);
+
 // Accuracy on `data`; `confusion` (if given) becomes K×K counts [true][predicted].
 double evaluate_cnn(const SmallCnn<float>& net, const Dataset& data, std::int64_t batch_size = 500,
                     std::vector<std::int64_t>* confusion = nullptr);

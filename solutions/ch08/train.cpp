@@ -18,26 +18,14 @@ float lenet5_train_step(LeNet5<float>& net, LeNet5Workspace<float>& ws, ch05::Op
 
 double evaluate_lenet5(const LeNet5<float>& net, const Dataset& data, std::int64_t batch_size,
                        std::vector<std::int64_t>* confusion) {
-  const int k = net.classes;
-  if (confusion) confusion->assign(static_cast<std::size_t>(k * k), 0);
   LeNet5Workspace<float> ws;
-  std::vector<int> predicted(static_cast<std::size_t>(batch_size));
-  std::int64_t correct = 0;
-  const std::int64_t image = data.example_size();
-  const Shape one = data.images.shape();
-  for (std::int64_t start = 0; start < data.size(); start += batch_size) {
-    const std::int64_t n = std::min(batch_size, data.size() - start);
-    const TensorView<const float> x(data.images.data() + start * image, Shape{n, one[1], one[2], one[3]});
-    lenet5_forward<float>(net, ws, x);
-    lenet5_predictions<float>(ws, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
-    for (std::int64_t i = 0; i < n; ++i) {
-      const int truth = data.labels[static_cast<std::size_t>(start + i)];
-      const int guess = predicted[static_cast<std::size_t>(i)];
-      correct += truth == guess;
-      if (confusion) ++(*confusion)[static_cast<std::size_t>(truth * k + guess)];
-    }
-  }
-  return data.size() ? static_cast<double>(correct) / static_cast<double>(data.size()) : 0.0;
+  return ch07::evaluate_classifier(
+      data, net.classes, batch_size,
+      [&](TensorView<const float> x, std::span<int> out) {
+        lenet5_forward<float>(net, ws, x);
+        lenet5_predictions<float>(ws, out);
+      },
+      confusion);
 }
 
 ch05::TrainResult train_lenet5(LeNet5<float>& net, const Dataset& train_set, const Dataset& validation,
