@@ -84,34 +84,14 @@ void im2col_avx2(const float* x, const Im2colShape& s, float* col, std::int64_t 
 
 // As col2im_avx512 with 8 lanes (vmaskmovps for the tail).
 void col2im_avx2(const float* col, const Im2colShape& s, float* dx, std::int64_t ld) {
-  const std::int64_t plane = std::int64_t{s.height} * s.width;
-  for (int c = 0; c < s.channels; ++c)
-    for (int i = 0; i < s.kernel_h; ++i)
-      for (int j = 0; j < s.kernel_w; ++j) {
-        const float* row = col + ((std::int64_t{c} * s.kernel_h + i) * s.kernel_w + j) * ld;
-        const int offset = j * s.dilation - s.pad;
-        const detail::ColumnRange r = detail::inside_columns(offset, s.stride, s.width, s.out_w);
-        if (r.lo == r.hi) continue;
-        for (int oh = 0; oh < s.out_h; ++oh) {
-          const int ih = oh * s.stride - s.pad + i * s.dilation;
-          if (ih < 0 || ih >= s.height) continue;
-          const float* src = row + std::int64_t{oh} * s.out_w;
-          float* dst = dx + c * plane + std::int64_t{ih} * s.width;
-          if (s.stride == 1) {
-            const int n = r.hi - r.lo;
-            float* d = dst + r.lo + offset;
-            const float* q = src + r.lo;
-            int o = 0;
-            for (; o + 8 <= n; o += 8) _mm256_storeu_ps(d + o, _mm256_add_ps(_mm256_loadu_ps(d + o), _mm256_loadu_ps(q + o)));
-            if (o < n) {
-              const __m256i m = first_lanes(n - o);
-              _mm256_maskstore_ps(d + o, m, _mm256_add_ps(_mm256_maskload_ps(d + o, m), _mm256_maskload_ps(q + o, m)));
-            }
-          } else {
-            for (int ow = r.lo; ow < r.hi; ++ow) dst[ow * s.stride + offset] += src[ow];
-          }
-        }
-      }
+  detail::col2im_rows(col, s, dx, ld, [](float* d, const float* q, int n) {
+    int o = 0;
+    for (; o + 8 <= n; o += 8) _mm256_storeu_ps(d + o, _mm256_add_ps(_mm256_loadu_ps(d + o), _mm256_loadu_ps(q + o)));
+    if (o < n) {
+      const __m256i m = first_lanes(n - o);
+      _mm256_maskstore_ps(d + o, m, _mm256_add_ps(_mm256_maskload_ps(d + o, m), _mm256_maskload_ps(q + o, m)));
+    }
+  });
 }
 
 }  // namespace nn::kernels

@@ -245,33 +245,12 @@ void im2col_avx512(const float* x, const Im2colShape& s, float* col, std::int64_
 // additions as col2im_scalar, so the results are bit-identical.
 void col2im_avx512(const float* col, const Im2colShape& s, float* dx, std::int64_t ld) {
   if (small_unit_stride(s) && s.width <= 16 * kMaxSegments) return col2im_unit_stride(col, s, dx, ld);
-  const std::int64_t plane = std::int64_t{s.height} * s.width;
-  for (int c = 0; c < s.channels; ++c)
-    for (int i = 0; i < s.kernel_h; ++i)
-      for (int j = 0; j < s.kernel_w; ++j) {
-        const float* row = col + ((std::int64_t{c} * s.kernel_h + i) * s.kernel_w + j) * ld;
-        const int offset = j * s.dilation - s.pad;
-        const detail::ColumnRange r = detail::inside_columns(offset, s.stride, s.width, s.out_w);
-        if (r.lo == r.hi) continue;
-        for (int oh = 0; oh < s.out_h; ++oh) {
-          const int ih = oh * s.stride - s.pad + i * s.dilation;
-          if (ih < 0 || ih >= s.height) continue;
-          const float* src = row + std::int64_t{oh} * s.out_w;
-          float* dst = dx + c * plane + std::int64_t{ih} * s.width;
-          if (s.stride == 1) {
-            const int n = r.hi - r.lo;
-            float* d = dst + r.lo + offset;
-            const float* q = src + r.lo;
-            for (int o = 0; o < n; o += 16) {
-              const __mmask16 m = first_lanes(n - o < 16 ? n - o : 16);
-              _mm512_mask_storeu_ps(d + o, m,
-                                    _mm512_add_ps(_mm512_maskz_loadu_ps(m, d + o), _mm512_maskz_loadu_ps(m, q + o)));
-            }
-          } else {
-            for (int ow = r.lo; ow < r.hi; ++ow) dst[ow * s.stride + offset] += src[ow];
-          }
-        }
-      }
+  detail::col2im_rows(col, s, dx, ld, [](float* d, const float* q, int n) {
+    for (int o = 0; o < n; o += 16) {
+      const __mmask16 m = first_lanes(n - o < 16 ? n - o : 16);
+      _mm512_mask_storeu_ps(d + o, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, d + o), _mm512_maskz_loadu_ps(m, q + o)));
+    }
+  });
 }
 
 }  // namespace nn::kernels

@@ -2,6 +2,10 @@
 // output columns of one X_col row read inside the image (no ISA code here).
 #pragma once
 
+#include <cstdint>
+
+#include "nn/im2col.hpp"
+
 namespace nn::kernels::detail {
 
 // Output columns ow with 0 ≤ ow·S + offset < W form one run [lo, hi):
@@ -18,6 +22,34 @@ inline ColumnRange inside_columns(int offset, int stride, int width, int out_w) 
   if (hi > out_w) hi = out_w;
   if (lo > hi) lo = hi;
   return {lo, hi};
+}
+
+// The general col2im walk the SIMD variants share: for every X_col row
+// (c, i, j) and output row oh that lands inside the image, add_run(d, q, n)
+// adds the n contiguous values q[0 .. n) into d[0 .. n) (stride 1, the ISA's
+// vector loop); other strides add one value at a time. The order of the
+// additions is col2im_scalar's, so every variant is bit-identical to it.
+template <typename AddRun>
+void col2im_rows(const float* col, const Im2colShape& s, float* dx, std::int64_t ld, AddRun&& add_run) {
+  const std::int64_t plane = std::int64_t{s.height} * s.width;
+  for (int c = 0; c < s.channels; ++c)
+    for (int i = 0; i < s.kernel_h; ++i)
+      for (int j = 0; j < s.kernel_w; ++j) {
+        const float* row = col + ((std::int64_t{c} * s.kernel_h + i) * s.kernel_w + j) * ld;
+        const int offset = j * s.dilation - s.pad;
+        const ColumnRange r = inside_columns(offset, s.stride, s.width, s.out_w);
+        if (r.lo == r.hi) continue;
+        for (int oh = 0; oh < s.out_h; ++oh) {
+          const int ih = oh * s.stride - s.pad + i * s.dilation;
+          if (ih < 0 || ih >= s.height) continue;
+          const float* src = row + std::int64_t{oh} * s.out_w;
+          float* dst = dx + c * plane + std::int64_t{ih} * s.width;
+          if (s.stride == 1)
+            add_run(dst + r.lo + offset, src + r.lo, r.hi - r.lo);
+          else
+            for (int ow = r.lo; ow < r.hi; ++ow) dst[ow * s.stride + offset] += src[ow];
+        }
+      }
 }
 
 }  // namespace nn::kernels::detail
