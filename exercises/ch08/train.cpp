@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "ch05/regularization.hpp"
 #include "nn/safetensors.hpp"
 
 namespace nn::ch08 {
@@ -39,12 +40,22 @@ ch05::TrainResult train_lenet5(LeNet5<float>& net, const Dataset& train_set, con
   model.channels = 1;
   model.height = net.height;
   model.width = net.width;
-  model.forward_backward = [&](TensorView<const float> x, std::span<const int> labels, double,
+  std::vector<ch05::Param<float>> weights;  // the tensors the L2 penalty decays
+  for (const auto& p : model.params)
+    if (p.name.ends_with(".weight")) weights.push_back(p);
+  model.forward_backward = [&](TensorView<const float> x, std::span<const int> labels, double l2,
                                std::span<int> predicted) {
     lenet5_forward<float>(net, ws, x);
-    const float loss = lenet5_backward<float>(net, ws, labels);
+    float objective = lenet5_backward<float>(net, ws, labels);
+    if (l2 > 0.0) {
+      const auto lambda = static_cast<float>(l2);
+      for (auto& p : weights) {
+        objective += ch05::l2_penalty<float>(p.value, lambda);
+        ch05::l2_backward<float>(p.grad, p.value, lambda);
+      }
+    }
     lenet5_predictions<float>(ws, predicted);
-    return loss;
+    return objective;
   };
   model.evaluate = [&](const Dataset& data) { return evaluate_lenet5(net, data); };
   // Copy values only: the optimiser holds views of net's tensors.

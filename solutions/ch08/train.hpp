@@ -18,7 +18,8 @@ namespace nn::ch08 {
 float lenet5_train_step(LeNet5<float>& net, LeNet5Workspace<float>& ws, ch05::Optimizer<float>& optimizer,
                         TensorView<const float> x, std::span<const int> labels, double learning_rate);
 
-// Trains `net` (options.l2 is ignored: the lecture's LeNet-5 has no weight decay).
+// Trains `net`. options.l2 = λ > 0 adds chapter 5's penalty λ‖W‖² on the five
+// weight tensors (never the biases); the lecture's LeNet-5 uses none (λ = 0).
 ch05::TrainResult train_lenet5(LeNet5<float>& net, const Dataset& train, const Dataset& validation,
                                const ch05::TrainOptions& options,
                                const std::function<void(const ch05::EpochRecord&)>& on_epoch = {});
