@@ -22,6 +22,7 @@ set(NN_MATH_SOURCES
   ch07/cnn.cpp
   ch07/train.cpp
   ch08/lenet5.cpp
+  ch08/lenet1998.cpp
   ch08/train.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)

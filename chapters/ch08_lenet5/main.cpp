@@ -9,14 +9,20 @@
 // test images (PNG grid and CSV) and inference throughput (images/s at batch
 // 500). Weights are safetensors with PyTorch's names (c1.weight, ...,
 // output.bias). --eval CHECKPOINT evaluates a saved checkpoint instead.
+// --variant 1998 does all of it for the network as published in 1998
+// (ch08/lenet1998.hpp: C3 connection table, scaled tanh, trainable
+// subsampling; 60,850 parameters).
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "ch08/lenet1998.hpp"
 #include "ch08/train.hpp"
 #include "nn/cli.hpp"
 #include "nn/cpu.hpp"
@@ -48,11 +54,52 @@ struct Options {
   bool mirror = false;
   int shift = 0;
   std::string eval;
+  std::string variant = "modern";  // or "1998": LeCun et al.'s network (ch08/lenet1998.hpp)
   bool validation_given = false;  // --validation on the command line
 };
 
 constexpr std::int64_t kInferenceBatch = 500;
 constexpr std::size_t kMisclassifiedShown = 24;
+
+// The two networks of --variant behind the same calls: the lecture's LeNet-5
+// (modern) and the paper's (1998: connection table, scaled tanh, trainable
+// subsampling).
+template <typename Net>
+struct Variant;
+template <>
+struct Variant<LeNet5<float>> {
+  using Workspace = LeNet5Workspace<float>;
+  static constexpr const char* note = "";
+  static LeNet5<float> make(Rng& rng) { return make_lenet5<float>(rng); }
+  static std::vector<LayerRow> layers(const LeNet5<float>& net) { return lenet5_layers(net); }
+  static void forward(const LeNet5<float>& net, Workspace& ws, TensorView<const float> x) {
+    lenet5_forward<float>(net, ws, x);
+  }
+  static void predictions(const Workspace& ws, std::span<int> out) { lenet5_predictions<float>(ws, out); }
+  static void save(const std::string& path, LeNet5<float>& net) { save_lenet5(path, net); }
+  static void load(const std::string& path, LeNet5<float>& net) { load_lenet5(path, net); }
+  template <typename... Args>
+  static ch05::TrainResult train(Args&&... args) { return train_lenet5(std::forward<Args>(args)...); }
+};
+template <>
+struct Variant<LeNet1998<float>> {
+  using Workspace = LeNet1998Workspace<float>;
+  static constexpr const char* note =
+      "(LeNet-5 as in LeCun et al. 1998: f = 1.7159 tanh(2a/3) after every layer but the output; c3 connects\n"
+      " 60 of its 96 (map, S2 map) pairs as in Table I (c3.weight holds 2,400 weights, the 900 of the other\n"
+      " 36 pairs held at zero); s2, s4: a trainable coefficient and bias per map; a dense softmax output\n"
+      " instead of the paper's RBF units)\n";
+  static LeNet1998<float> make(Rng& rng) { return make_lenet1998<float>(rng); }
+  static std::vector<LayerRow> layers(const LeNet1998<float>& net) { return lenet1998_layers(net); }
+  static void forward(const LeNet1998<float>& net, Workspace& ws, TensorView<const float> x) {
+    lenet1998_forward<float>(net, ws, x);
+  }
+  static void predictions(const Workspace& ws, std::span<int> out) { lenet1998_predictions<float>(ws, out); }
+  static void save(const std::string& path, LeNet1998<float>& net) { save_lenet1998(path, net); }
+  static void load(const std::string& path, LeNet1998<float>& net) { load_lenet1998(path, net); }
+  template <typename... Args>
+  static ch05::TrainResult train(Args&&... args) { return train_lenet1998(std::forward<Args>(args)...); }
+};
 
 plot::Series series(const std::string& title, const std::vector<ch05::EpochRecord>& recs,
                     double ch05::EpochRecord::*field, double scale = 1.0) {
@@ -66,14 +113,16 @@ plot::Series series(const std::string& title, const std::vector<ch05::EpochRecor
   return s;
 }
 
-void print_layers(const LeNet5<float>& net) {
+template <typename Net>
+void print_layers(const Net& net) {
   std::printf("%-24s %-10s %10s\n", "layer", "output", "parameters");
   std::int64_t total = 0;
-  for (const LayerRow& r : lenet5_layers(net)) {
+  for (const LayerRow& r : Variant<Net>::layers(net)) {
     std::printf("%-24s %-10s %10lld\n", r.name.c_str(), r.output.c_str(), static_cast<long long>(r.parameters));
     total += r.parameters;
   }
   std::printf("%-24s %-10s %10lld\n", "total", "", static_cast<long long>(total));
+  std::printf("%s", Variant<Net>::note);
 }
 
 // The class names of the data: Fashion-MNIST's (or digits, for MNIST).
@@ -94,16 +143,17 @@ void print_confusion(const std::vector<std::int64_t>& confusion, const std::vect
 }
 
 // The predicted class of every image, batch by batch (inference only).
-std::vector<int> predict(const LeNet5<float>& net, const Dataset& data, std::int64_t batch_size) {
-  LeNet5Workspace<float> ws;
+template <typename Net>
+std::vector<int> predict(const Net& net, const Dataset& data, std::int64_t batch_size) {
+  typename Variant<Net>::Workspace ws;
   std::vector<int> predicted(static_cast<std::size_t>(data.size()));
   const std::int64_t image = data.example_size();
   const Shape one = data.images.shape();
   for (std::int64_t start = 0; start < data.size(); start += batch_size) {
     const std::int64_t n = std::min(batch_size, data.size() - start);
-    lenet5_forward<float>(net, ws,
+    Variant<Net>::forward(net, ws,
                           TensorView<const float>(data.images.data() + start * image, Shape{n, one[1], one[2], one[3]}));
-    lenet5_predictions<float>(ws, std::span<int>(predicted.data() + start, static_cast<std::size_t>(n)));
+    Variant<Net>::predictions(ws, std::span<int>(predicted.data() + start, static_cast<std::size_t>(n)));
   }
   return predicted;
 }
@@ -117,7 +167,8 @@ struct TestReport {
   double accuracy = 0, images_per_second = 0;
 };
 
-TestReport test_report(const LeNet5<float>& net, const Dataset& test) {
+template <typename Net>
+TestReport test_report(const Net& net, const Dataset& test) {
   TestReport r;
   double fastest = 0;
   for (int pass = 0; pass < 2; ++pass) {
@@ -214,25 +265,27 @@ std::string written(const std::string& dir, std::initializer_list<const char*> n
   return list;
 }
 
-void copy_weights(LeNet5<float>& from, LeNet5<float>& to) {
+template <typename Net>
+void copy_weights(Net& from, Net& to) {
   auto src = from.params();
   auto dst = to.params();
   for (std::size_t i = 0; i < dst.size(); ++i)
     std::copy(src[i].value.span().begin(), src[i].value.span().end(), dst[i].value.span().begin());
 }
 
+template <typename Net>
 int main_run(const Options& o, const cli::CommonOptions& common) {
   Stopwatch total;
-  std::printf("Chapter 8: LeNet-5 on Fashion-MNIST   (SIMD %s, %d thread%s, seed %llu)\n",
-              std::string(to_string(simd_level())).c_str(), num_threads(), num_threads() == 1 ? "" : "s",
-              static_cast<unsigned long long>(common.seed));
+  std::printf("Chapter 8: LeNet-5 (%s) on Fashion-MNIST   (SIMD %s, %d thread%s, seed %llu)\n",
+              o.variant.c_str(), std::string(to_string(simd_level())).c_str(), num_threads(),
+              num_threads() == 1 ? "" : "s", static_cast<unsigned long long>(common.seed));
   Rng rng(common.seed);
-  LeNet5<float> net = make_lenet5<float>(rng);
+  Net net = Variant<Net>::make(rng);
   print_layers(net);
   TrainTest data = load_mnist_style(o.data, o.eval.empty() ? o.limit_train : 1);
   const std::string out = common.out_dir;
   if (!o.eval.empty()) {
-    load_lenet5(o.eval, net);
+    Variant<Net>::load(o.eval, net);
     std::printf("\n");
     const TestReport r = test_report(net, data.test);
     write_test_report(r, data.test, o.eval, out);
@@ -283,10 +336,10 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   // early stopping counts) is copied and saved when it ends. The latest
   // weights are saved after every epoch, so model.safetensors ends as the
   // last epoch's.
-  LeNet5<float> best = net;
+  Net best = net;
   int best_epoch = 0;
   double best_validation = -1;
-  const ch05::TrainResult r = train_lenet5(net, data.train, validation, t, [&](const ch05::EpochRecord& e) {
+  const ch05::TrainResult r = Variant<Net>::train(net, data.train, validation, t, [&](const ch05::EpochRecord& e) {
     const bool improved = e.validation_accuracy > best_validation;
     std::printf("epoch %3d  loss %.4f  train %.2f%%  val %.2f%%  lr %.4g  %.1f s  %.0f img/s%s\n", e.epoch,
                 e.train_loss, 100 * e.train_accuracy, 100 * e.validation_accuracy, e.learning_rate, e.seconds,
@@ -298,9 +351,9 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
       best_validation = e.validation_accuracy;
       best_epoch = e.epoch;
       copy_weights(net, best);
-      save_lenet5(out + "/best.safetensors", net);
+      Variant<Net>::save(out + "/best.safetensors", net);
     }
-    save_lenet5(out + "/model.safetensors", net);
+    Variant<Net>::save(out + "/model.safetensors", net);
   });
   // Test the best weights (early stopping may have restored them already:
   // copying them again changes nothing).
@@ -398,9 +451,13 @@ int main(int argc, char** argv) {
                  "Evaluate this safetensors checkpoint on the test set instead of training (writes confusion.png, "
                  "misclassified.png/.csv and eval_summary.csv)")
       ->check(CLI::ExistingFile);
+  app.add_option("--variant", o.variant,
+                 "modern: the lecture's LeNet-5; 1998: LeCun et al.'s (c3 connection table, scaled tanh, trainable "
+                 "subsampling; see the chapter README). --eval needs the variant the checkpoint was trained as")
+      ->check(CLI::IsMember({"modern", "1998"}))->capture_default_str();
   return nn::cli::run(app, argc, argv, common, [&] {
     nn::set_num_threads(o.threads);
     o.validation_given = app.count("--validation") > 0;
-    return main_run(o, common);
+    return o.variant == "1998" ? main_run<LeNet1998<float>>(o, common) : main_run<LeNet5<float>>(o, common);
   });
 }

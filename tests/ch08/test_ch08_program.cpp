@@ -89,6 +89,52 @@ TEST_CASE("ch08_lenet5 rejects bad counts, a missing checkpoint and unknown flag
   }
 }
 
+TEST_CASE("ch08_lenet5 --variant takes modern or 1998 and rejects anything else by name", "[ch08][cli]") {
+  for (const char* ok : {"--variant 1998 --help", "--variant=modern --help", "--help"}) {
+    const auto r = nn::test::run_command(kCh08 + " " + ok);
+    INFO(ok << ": " << r.output);
+    CHECK(r.status == 0);
+    CHECK(r.output.find("--variant") != std::string::npos);
+    CHECK(r.output.find("1998") != std::string::npos);
+  }
+  for (const char* bad : {"--variant 1999", "--variant=lenet", "--variant="}) {
+    const auto r = nn::test::run_command(kCh08 + " " + bad + " --out /tmp/nn_test_unused");
+    INFO(bad << ": " << r.output);
+    CHECK(r.status != 0);
+    CHECK(r.output.find("--variant") != std::string::npos);  // names the flag
+    CHECK(r.output.find("modern") != std::string::npos);     // and the choices
+    CHECK(r.output.find("1998") != std::string::npos);
+  }
+}
+
+TEST_CASE("ch08_lenet5 --variant 1998 trains the paper's network and evaluates its checkpoint", "[ch08][cli]") {
+  TempDir data("nn_ch08_1998_fashion_data"), out("nn_ch08_1998_out"), eval_out("nn_ch08_1998_eval_out");
+  write_idx(data.path, "train", 300, false, 83);
+  write_idx(data.path, "t10k", 100, true, 84);
+  const std::string common = " --variant 1998 --data " + data.path.string();
+  const auto r = nn::test::run_command(kCh08 + common + " --validation 100 --epochs 1 --out " + out.path.string());
+  INFO(r.output);
+  if (r.output.find("is not implemented yet") != std::string::npos) {
+    WARN("skipped in the exercise build until the layers' backward passes are done");
+    return;
+  }
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("LeNet-5 (1998)") != std::string::npos);
+  CHECK(r.output.find("Table I") != std::string::npos);
+  CHECK(r.output.find("60850") != std::string::npos);  // the layer table's total
+  CHECK(non_empty(out.path / "best.safetensors"));
+  CHECK(non_empty(out.path / "summary.csv"));
+  const std::string best = (out.path / "best.safetensors").string();
+  const auto e = nn::test::run_command(kCh08 + common + " --eval " + best + " --out " + eval_out.path.string());
+  INFO(e.output);
+  CHECK(e.status == 0);
+  // The modern network cannot load it: its tensors have other names.
+  const auto wrong = nn::test::run_command(kCh08 + " --data " + data.path.string() + " --eval " + best + " --out " +
+                                           eval_out.path.string());
+  INFO(wrong.output);
+  CHECK(wrong.status != 0);
+}
+
 TEST_CASE("ch08_lenet5 writes the best and last checkpoints, confusion matrix, misclassified examples and throughput",
           "[ch08][cli]") {
   // "fashion" in the folder's name: the program then names Fashion-MNIST's classes.
