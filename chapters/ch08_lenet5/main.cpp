@@ -53,6 +53,7 @@ struct Options {
   int patience = 0;
   bool mirror = false;
   int shift = 0;
+  double l2 = 0.0;
   std::string eval;
   std::string variant = "modern";  // or "1998": LeCun et al.'s network (ch08/lenet1998.hpp)
   bool validation_given = false;  // --validation on the command line
@@ -327,6 +328,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   t.schedule_step = o.step;
   t.patience = o.patience;
   t.seed = common.seed;
+  t.l2 = o.l2;
   t.augmentation.mirror = o.mirror;
   t.augmentation.max_shift = o.shift;
   t.label = "lenet5";
@@ -434,6 +436,8 @@ int main(int argc, char** argv) {
   app.add_option("--schedule", o.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
       ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
   app.add_option("--step", o.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--l2", o.l2, "L2 penalty lambda on the weights, never the biases (0: none, as the lecture's)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   app.add_flag("--mirror", o.mirror, "Augment: random left-right mirror of training images");
   app.add_option("--shift", o.shift, "Augment: random shifts of training images by up to N pixels")
       ->check(CLI::Range(0, 8))->capture_default_str();
