@@ -14,6 +14,7 @@
 #include "ch07/conv_backward.hpp"
 #include "ch07/pooling.hpp"
 #include "ch07/train.hpp"
+#include "ch08/network_training.hpp"
 #include "nn/error.hpp"
 #include "nn/safetensors.hpp"
 #include "nn/vexp.hpp"
@@ -380,69 +381,34 @@ ch05::TrainResult train_lenet1998(LeNet1998<float>& net, const Dataset& train_se
                                   const std::function<void(const ch05::EpochRecord&)>& on_epoch) {
   LeNet1998Workspace<float> ws;
   ws.prepare(net, options.batch_size);
-  LeNet1998<float> best;
-  ch07::TrainableModel model;
-  model.params = net.params();
-  model.channels = 1;
-  model.height = net.height;
-  model.width = net.width;
   // The tensors the L2 penalty decays: the conv and dense weights, not the
   // subsampling coefficients (scales, like the biases).
   std::vector<ch05::Param<float>> weights;
-  for (const auto& p : model.params)
+  for (const auto& p : net.params())
     if (p.name.ends_with(".weight") && !p.name.starts_with("s")) weights.push_back(p);
   // lenet1998_backward zeroes the disconnected c3 weights' gradients before
   // train_model's optimiser step, so the step leaves them at zero (the L2
   // gradient 2λw of a zero weight is zero too).
-  model.forward_backward = [&](TensorView<const float> x, std::span<const int> labels, double l2,
-                               std::span<int> predicted) {
-    lenet1998_forward<float>(net, ws, x);
-    float objective = lenet1998_backward<float>(net, ws, labels);
-    if (l2 > 0.0) {
-      const auto lambda = static_cast<float>(l2);
-      for (auto& p : weights) {
-        objective += ch05::l2_penalty<float>(p.value, lambda);
-        ch05::l2_backward<float>(p.grad, p.value, lambda);
-      }
-    }
-    lenet1998_predictions<float>(ws, predicted);
-    return objective;
-  };
-  model.evaluate = [&](const Dataset& data) { return evaluate_lenet1998(net, data); };
-  // Copy values only: the optimiser holds views of net's tensors.
-  model.keep_best = [&] { best = net; };
-  model.restore_best = [&] {
-    auto dst = net.params();
-    auto src = best.params();
-    for (std::size_t i = 0; i < dst.size(); ++i)
-      std::copy(src[i].value.span().begin(), src[i].value.span().end(), dst[i].value.span().begin());
-  };
-  return ch07::train_model(model, train_set, validation, options, on_epoch);
+  return train_network(
+      net, std::move(weights),
+      [&](TensorView<const float> x, std::span<const int> labels, std::span<int> predicted) {
+        lenet1998_forward<float>(net, ws, x);
+        const float loss = lenet1998_backward<float>(net, ws, labels);
+        lenet1998_predictions<float>(ws, predicted);
+        return loss;
+      },
+      [&](const Dataset& data) { return evaluate_lenet1998(net, data); }, train_set, validation, options, on_epoch);
 }
-
-namespace {
-std::vector<std::int64_t> shape_of(TensorView<float> t) {
-  std::vector<std::int64_t> shape;
-  for (int i = 0; i < t.rank(); ++i) shape.push_back(t.dim(i));
-  return shape;
-}
-}  // namespace
 
 void save_lenet1998(const std::filesystem::path& path, LeNet1998<float>& net) {
-  std::vector<NamedConstTensor> tensors;
-  for (auto& p : net.params()) tensors.push_back({p.name, shape_of(p.value), p.value.span()});
-  SaveOptions options;
-  options.metadata = {{"architecture", "LeNet-5 as in 1998 (c1 6@5x5 pad 2, s2 trainable subsampling, c3 16@5x5 "
+  save_parameters(path, net, "LeNet-5 as in 1998 (c1 6@5x5 pad 2, s2 trainable subsampling, c3 16@5x5 "
                                        "with Table I's connections, s4, c5 120@5x5, f6 84, output 10; every layer "
-                                       "but the output followed by 1.7159 tanh(2a/3))"}};
-  save_safetensors(path, tensors, options);
+                                       "but the output followed by 1.7159 tanh(2a/3))");
 }
 
 void load_lenet1998(const std::filesystem::path& path, LeNet1998<float>& net) {
   LeNet1998<float> loaded = net;  // loaded and checked here first: a bad file leaves net as it was
-  std::vector<NamedTensor> slots;
-  for (auto& p : loaded.params()) slots.push_back({p.name, shape_of(p.value), p.value.span()});
-  load_safetensors(path, slots);
+  load_parameters(path, loaded);
   const std::int64_t slice = loaded.c3.kernel_h * loaded.c3.kernel_w;
   for (int k = 0; k < kC3Maps; ++k)
     for (int c = 0; c < kS2Maps; ++c) {
@@ -453,10 +419,7 @@ void load_lenet1998(const std::filesystem::path& path, LeNet1998<float>& net) {
                     "] is not zero, but Table I does not connect C3 map " + std::to_string(k) + " to S2 map " +
                     std::to_string(c));
     }
-  auto dst = net.params();
-  auto src = loaded.params();
-  for (std::size_t i = 0; i < dst.size(); ++i)
-    std::copy(src[i].value.span().begin(), src[i].value.span().end(), dst[i].value.span().begin());
+  copy_parameter_values(net, loaded);
 }
 
 }  // namespace nn::ch08
