@@ -43,10 +43,10 @@ struct Options {
   std::string optimizer = "classic";
   double momentum = 0.9;
   double lr = 0.05;
-  int epochs = 2;
+  int epochs = 5;
   std::int64_t batch = 64;
   std::string schedule = "step";
-  int step = 3;
+  int step = 4;
   int threads = 1;
   std::int64_t validation = 5000;
   std::int64_t limit_train = 0;

@@ -21,8 +21,8 @@
 // a training step allocates nothing. The convolutional part (c1 … s4) runs
 // on slices of a few images at a time, so that a slice's im2col matrices,
 // pre-activations and deltas stay in the core's L2 cache instead of
-// streaming through memory (c1's X_col is 5 MB for a batch of 64, 0.6 MB for
-// a slice of 8). With several threads (nn::set_num_threads) each thread
+// streaming through memory (c1's X_col is 5 MB for a batch of 64, 0.3 MB for
+// a slice of 4). With several threads (nn::set_num_threads) each thread
 // takes its own consecutive slices with its own buffers and gradient sums,
 // added together in a fixed order afterwards: the same thread count gives
 // bit-identical results. c5, f6 and output run on the whole batch (their
@@ -81,7 +81,7 @@ struct LeNet5SliceBuffers {
 template <typename T>
 struct LeNet5Workspace {
   std::int64_t batch = -1;
-  std::int64_t slice_images = 8;  // images per slice of c1 … s4 (set before the first forward pass)
+  std::int64_t slice_images = 4;  // images per slice of c1 … s4 (set before the first forward pass)
   int threads = 0;
   Tensor<T> x;                    // a copy of the input: the backward pass lowers it again
   Tensor<T> z1, a1, p2, z3, a3, p4;  // the convolutional part's activations, whole batch
