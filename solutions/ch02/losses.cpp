@@ -263,6 +263,18 @@ double accuracy(TensorView<const T> z, std::span<const int> labels) {
   return z.dim(0) == 0 ? 0.0 : static_cast<double>(correct) / static_cast<double>(z.dim(0));
 }
 
+template <typename T>
+void argmax_rows(TensorView<const T> scores, std::span<int> out) {
+  if (scores.rank() != 2) throw Error("argmax_rows: scores must be (N, K), got " + scores.shape().str());
+  const std::int64_t n = scores.dim(0), k = scores.dim(1);
+  if (static_cast<std::int64_t>(out.size()) < n)
+    throw Error("argmax_rows: " + std::to_string(out.size()) + " outputs for " + std::to_string(n) + " rows");
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T* row = scores.data() + i * k;
+    out[static_cast<std::size_t>(i)] = static_cast<int>(std::max_element(row, row + k) - row);
+  }
+}
+
 #define NN_CH02_LOSS_INSTANTIATE(T)                                                                              \
   template void softmax_forward<T>(TensorView<T>, TensorView<const T>);                                          \
   template void log_softmax_forward<T>(TensorView<T>, TensorView<const T>);                                      \
@@ -278,7 +290,8 @@ double accuracy(TensorView<const T> z, std::span<const int> labels) {
   template void softmax_cross_entropy_backward<T>(TensorView<T>, TensorView<const T>, std::span<const int>);     \
   template T multiclass_hinge_forward<T>(TensorView<const T>, std::span<const int>, T);                          \
   template void multiclass_hinge_backward<T>(TensorView<T>, TensorView<const T>, std::span<const int>, T);       \
-  template double accuracy<T>(TensorView<const T>, std::span<const int>);
+  template double accuracy<T>(TensorView<const T>, std::span<const int>);                                       \
+  template void argmax_rows<T>(TensorView<const T>, std::span<int>);
 
 NN_CH02_LOSS_INSTANTIATE(float)
 NN_CH02_LOSS_INSTANTIATE(double)

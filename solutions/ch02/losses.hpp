@@ -87,6 +87,11 @@ template <typename T>                                                    // [exe
 void multiclass_hinge_backward(TensorView<T> dz, TensorView<const T> z, std::span<const int> labels,
                                T margin = T(1));
 
+// The predicted class of each row of (N, K) scores: the index of its
+// largest entry (the first of equal maxima). out needs N entries.
+template <typename T>
+void argmax_rows(TensorView<const T> scores, std::span<int> out);
+
 // Fraction of rows whose largest logit is at the label.
 template <typename T>
 double accuracy(TensorView<const T> z, std::span<const int> labels);

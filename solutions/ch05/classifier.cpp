@@ -158,12 +158,7 @@ T classifier_backward(Classifier<T>& net, ClassifierWorkspace<T>& ws, TensorView
 
 template <typename T>
 void predictions(const ClassifierWorkspace<T>& ws, std::span<int> out) {
-  const auto logits = ws.logits();
-  const std::int64_t n = logits.dim(0), k = logits.dim(1);
-  for (std::int64_t r = 0; r < n; ++r) {
-    const T* row = logits.data() + r * k;
-    out[static_cast<std::size_t>(r)] = static_cast<int>(std::max_element(row, row + k) - row);
-  }
+  ch02::argmax_rows<T>(ws.logits(), out);
 }
 
 #define NN_CH05_CLS(T)                                                                                             \

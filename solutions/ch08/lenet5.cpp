@@ -263,15 +263,7 @@ T lenet5_backward(LeNet5<T>& net, LeNet5Workspace<T>& ws, std::span<const int> l
 
 template <typename T>
 void lenet5_predictions(const LeNet5Workspace<T>& ws, std::span<int> out) {
-  const std::int64_t n = ws.logits.dim(0), k = ws.logits.dim(1);
-  if (static_cast<std::int64_t>(out.size()) < n) throw Error("lenet5_predictions: output span too small");
-  for (std::int64_t i = 0; i < n; ++i) {
-    const T* row = ws.logits.data() + i * k;
-    std::int64_t best = 0;
-    for (std::int64_t j = 1; j < k; ++j)
-      if (row[j] > row[best]) best = j;
-    out[static_cast<std::size_t>(i)] = static_cast<int>(best);
-  }
+  ch02::argmax_rows<T>(ws.logits, out);
 }
 
 #define NN_CH08_LENET5_INSTANTIATE(T)                                                                  \

@@ -181,3 +181,17 @@ TEST_CASE("losses from logits: worked values and no overflow", "[ch02][stability
   const std::vector<int> bad = {3};
   CHECK_THROWS_AS(multiclass_hinge_forward<double>(s, bad), Error);
 }
+
+TEST_CASE("argmax_rows picks each row's largest score, the first of equal ones", "[ch02]") {
+  Tensor<float> scores(Shape{4, 3});
+  const float values[] = {0.1f, 0.7f, 0.2f,   // 1
+                          -3.0f, -1.0f, -2.0f, // 1 (all negative)
+                          5.0f, 5.0f, 1.0f,    // 0 (a tie: the first)
+                          0.0f, 0.0f, 9.0f};   // 2 (the last column)
+  std::copy(std::begin(values), std::end(values), scores.data());
+  std::vector<int> out(4, -1);
+  ch02::argmax_rows<float>(scores, out);
+  CHECK(out == std::vector<int>{1, 1, 0, 2});
+  std::vector<int> short_out(3);
+  CHECK_THROWS_AS(ch02::argmax_rows<float>(scores, short_out), Error);
+}
