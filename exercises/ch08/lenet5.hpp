@@ -72,7 +72,7 @@ LeNet5<T> make_lenet5(Rng& rng);
 template <typename T>
 struct LeNet5SliceBuffers {
   std::int64_t images = 0;
-  ch06::Conv2dWorkspace<T> col1, col3;  // X_col of c1 and c3
+  ch06::Conv2dWorkspace<T> col1, col3;  // X_col of c1 (double only) and c3
   Tensor<T> d_a3, d_z3, d_p2, d_a1, d_z1;  // deltas (backward)
   std::int64_t lowered1 = -1, lowered3 = -1;  // which slice col1/col3 hold (-1: none)
   void prepare(const LeNet5<T>& net, std::int64_t n);
@@ -95,6 +95,12 @@ struct LeNet5Workspace {
   std::vector<std::array<Tensor<T>, 4>> grads;  // d_c1_w, d_c1_b, d_c3_w, d_c3_b per extra thread
   void prepare(const LeNet5<T>& net, std::int64_t n);
 };
+
+// c1's weight and bias gradients for one slice (images x, output delta),
+// added into d_w and d_b: what the backward pass calls for c1.
+template <typename T>
+void c1_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w, TensorView<T> d_b,
+                 TensorView<const T> delta, LeNet5SliceBuffers<T>& buf);
 
 // Forward pass on x (N, 1, 28, 28); the logits are ws.logits (N, 10).
 template <typename T>

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "ch02/activations.hpp"
@@ -11,6 +12,7 @@
 #include "ch03/dense.hpp"
 #include "ch05/regularization.hpp"
 #include "ch07/conv_backward.hpp"
+#include "nn/conv_single.hpp"
 #include "nn/error.hpp"
 #include "nn/threads.hpp"
 
@@ -96,7 +98,7 @@ void LeNet5SliceBuffers<T>::prepare(const LeNet5<T>& net, std::int64_t n) {
   if (images == n) return;
   const Shape s1 = net.c1.output_shape(n), q2 = net.pool.output_shape(s1), s3 = net.c3.output_shape(n);
   for (auto [t, s] : {std::pair{&d_z1, s1}, {&d_a1, s1}, {&d_p2, q2}, {&d_z3, s3}, {&d_a3, s3}}) *t = Tensor<T>(s);
-  col1.prepare(net.c1, n);
+  if constexpr (!std::is_same_v<T, float>) col1.prepare(net.c1, n);  // float's c1 needs no X_col
   col3.prepare(net.c3, n);
   lowered1 = lowered3 = -1;
   images = n;
@@ -162,7 +164,35 @@ struct SliceGrads {
   TensorView<T> c1_w, c1_b, c3_w, c3_b;
 };
 
+// c1 has a single input channel: in float it runs the direct convolution of
+// nn/conv_single.hpp (no X_col: the output rows are built in registers);
+// in double, chapter 6's im2col + GEMM. Both compute the same sums.
+template <typename T>
+SingleChannelConv c1_shape(const LeNet5<T>& net) {
+  return {net.c1.height, net.c1.width, net.c1.out_channels, net.c1.kernel_h, net.c1.pad};
+}
+
+template <typename T>
+void c1_forward(const LeNet5<T>& net, TensorView<T> z1, TensorView<const T> x, LeNet5SliceBuffers<T>& buf) {
+  if constexpr (std::is_same_v<T, float>)
+    conv_single_forward(x.data(), x.dim(0), c1_shape(net), net.c1_w.data(), net.c1_b.data(), z1.data());
+  else
+    ch06::conv2d_forward<T>(z1, x, net.c1_w, net.c1_b, net.c1, buf.col1);
+}
+
 }  // namespace
+
+// c1's weight and bias gradients from its output delta for one slice of
+// images x (the lecture's conv2d_backward over the slice's X_col in double;
+// the direct kernel in float). Adds into d_w and d_b; no d_x.
+template <typename T>
+void c1_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w, TensorView<T> d_b,
+                 TensorView<const T> delta, LeNet5SliceBuffers<T>& buf) {
+  if constexpr (std::is_same_v<T, float>)
+    conv_single_backward(x.data(), delta.data(), x.dim(0), c1_shape(net), d_w.data(), d_b.data());
+  else
+    ch07::conv2d_backward<T>(TensorView<T>(), d_w, d_b, delta, net.c1_w, net.c1, buf.col1);
+}
 
 template <typename T>
 void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<const T> x) {
@@ -173,7 +203,7 @@ void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<con
   // c1 … s4, slice by slice (each slice's X_col and activations stay in cache).
   for_each_slice(ws, [&](int, std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
     const std::int64_t m = b1 - b0;
-    ch06::conv2d_forward<T>(images(ws.z1, b0, m), images(ws.x, b0, m), net.c1_w, net.c1_b, net.c1, buf.col1);
+    c1_forward<T>(net, images(ws.z1, b0, m), images(ws.x, b0, m), buf);
     buf.lowered1 = slice;
     ch02::tanh_forward<T>(images(ws.a1, b0, m), images(ws.z1, b0, m));
     ch07::avgpool2d_forward<T>(images(ws.p2, b0, m), images(ws.a1, b0, m), net.pool);
@@ -202,7 +232,8 @@ void for_each_backward_slice(LeNet5<T>& net, LeNet5Workspace<T>& ws, Body&& body
     for (Tensor<T>& t : g) t.fill(T(0));
   for_each_slice(ws, [&](int part, std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
     const std::int64_t m = b1 - b0;
-    if (buf.lowered1 != slice) ch06::conv2d_lower<T>(images(ws.x, b0, m), net.c1, buf.col1);
+    if (!std::is_same_v<T, float> && buf.lowered1 != slice)
+      ch06::conv2d_lower<T>(images(ws.x, b0, m), net.c1, buf.col1);
     if (buf.lowered3 != slice) ch06::conv2d_lower<T>(images(ws.p2, b0, m), net.c3, buf.col3);
     for (Tensor<T>* d : {&buf.d_a3, &buf.d_z3, &buf.d_p2, &buf.d_a1, &buf.d_z1}) d->fill(T(0));
     SliceGrads<T> g{net.d_c1_w, net.d_c1_b, net.d_c3_w, net.d_c3_b};
@@ -239,7 +270,8 @@ T lenet5_backward(LeNet5<T>& net, LeNet5Workspace<T>& ws, std::span<const int> l
   //! Then per slice (images b0 … b0 + m − 1; images(t, b0, m) is that block of a
   //! whole-batch tensor; the slice's deltas are in buf, its gradients go to g):
   //!   s4 avg-pool → tanh(c3) → c3 conv (X_col in buf.col3) → s2 avg-pool → tanh(c1)
-  //!   → c1 conv (X_col in buf.col1; no d_x: the image's gradient is of no use),
+  //!   → c1: c1_backward(net, images(ws.x, b0, m), g.c1_w, g.c1_b, buf.d_z1, buf)
+  //!   (no d_x: the image's gradient is of no use),
   //! inside for_each_backward_slice(net, ws, [&](std::int64_t b0, std::int64_t m,
   //!                                LeNet5SliceBuffers<T>& buf, SliceGrads<T>& g) { ... });
   ch03::dense_backward<T>(ws.d_a6, net.d_out_w, net.d_out_b, ws.d_logits, ws.a6, net.out_w);
@@ -255,7 +287,7 @@ T lenet5_backward(LeNet5<T>& net, LeNet5Workspace<T>& ws, std::span<const int> l
     ch07::conv2d_backward<T>(buf.d_p2, g.c3_w, g.c3_b, buf.d_z3, net.c3_w, net.c3, buf.col3);
     ch07::avgpool2d_backward<T>(buf.d_a1, buf.d_p2, net.pool);
     ch02::tanh_backward<T>(buf.d_z1, buf.d_a1, images(ws.z1, b0, m), images(ws.a1, b0, m));
-    ch07::conv2d_backward<T>(TensorView<T>(), g.c1_w, g.c1_b, buf.d_z1, net.c1_w, net.c1, buf.col1);
+    c1_backward<T>(net, images(ws.x, b0, m), g.c1_w, g.c1_b, buf.d_z1, buf);
   });
   // END EXERCISE
   return loss;
@@ -271,7 +303,9 @@ void lenet5_predictions(const LeNet5Workspace<T>& ws, std::span<int> out) {
   template std::vector<LayerRow> lenet5_layers<T>(const LeNet5<T>&);                                   \
   template LeNet5<T> make_lenet5<T>(Rng&);                                                             \
   template struct LeNet5SliceBuffers<T>;                                                                \
-  template struct LeNet5Workspace<T>;                                                                  \
+  template struct LeNet5Workspace<T>;                                                                   \
+  template void c1_backward<T>(const LeNet5<T>&, TensorView<const T>, TensorView<T>, TensorView<T>,            \
+                               TensorView<const T>, LeNet5SliceBuffers<T>&);                                                                  \
   template void lenet5_forward<T>(const LeNet5<T>&, LeNet5Workspace<T>&, TensorView<const T>);         \
   template T lenet5_backward<T>(LeNet5<T>&, LeNet5Workspace<T>&, std::span<const int>);                \
   template void lenet5_predictions<T>(const LeNet5Workspace<T>&, std::span<int>);
