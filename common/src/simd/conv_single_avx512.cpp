@@ -71,50 +71,59 @@ void forward_image(const float* xp, const SingleChannelConv& s, const float* w, 
 
 // Filters k0 … k0 + KB − 1, filter row i, over all n images (padded copies
 // in xps): KB·F accumulators, each collecting dy_k · (input row shifted by
-// j) over both 16-lane halves of every output row of every image, summed
-// horizontally once at the end.
-template <int F, int KB>
+// j) over the H 16-lane halves of every output row of every image, summed
+// horizontally once at the end. Every loop bound is a template argument so
+// that the accumulators stay in registers.
+template <int F, int KB, int H>
 void backward_block(const std::vector<const float*>& xps, const float* dy, const SingleChannelConv& s, int k0, int i,
                     float* d_w) {
   const int oh_count = s.out_h(), ow_count = s.out_w(), plane = oh_count * ow_count;
-  const int halves = ow_count > 16 ? 2 : 1;
-  const __mmask16 mask[2] = {lanes(ow_count), lanes(ow_count - 16)};
-  __m512 acc[KB][F];
-  for (int kk = 0; kk < KB; ++kk)
-    for (int j = 0; j < F; ++j) acc[kk][j] = _mm512_setzero_ps();
+  const __mmask16 m0 = lanes(ow_count), m1 = lanes(ow_count - 16);
+  __m512 acc[KB * F];
+#pragma GCC unroll 16
+  for (int a = 0; a < KB * F; ++a) acc[a] = _mm512_setzero_ps();
   for (std::size_t img = 0; img < xps.size(); ++img) {
     const float* delta = dy + static_cast<std::int64_t>(img) * s.filters * plane + k0 * plane;
-    for (int oh = 0; oh < oh_count; ++oh) {
-      const float* row = xps[img] + (oh + i) * kRow;
-      for (int h = 0; h < halves; ++h) {
+    const float* rows = xps[img] + i * kRow;
+    for (int oh = 0; oh < oh_count; ++oh, rows += kRow, delta += ow_count) {
+#pragma GCC unroll 2
+      for (int h = 0; h < H; ++h) {
         __m512 xv[F];
 #pragma GCC unroll 8
-        for (int j = 0; j < F; ++j) xv[j] = _mm512_loadu_ps(row + j + 16 * h);
+        for (int j = 0; j < F; ++j) xv[j] = _mm512_loadu_ps(rows + j + 16 * h);
 #pragma GCC unroll 4
         for (int kk = 0; kk < KB; ++kk) {
           // Lanes past the output row are zero here, so the input they meet adds nothing.
-          const __m512 d = _mm512_maskz_loadu_ps(mask[h], delta + kk * plane + oh * ow_count + 16 * h);
+          const __m512 d = _mm512_maskz_loadu_ps(h == 0 ? m0 : m1, delta + kk * plane + 16 * h);
 #pragma GCC unroll 8
-          for (int j = 0; j < F; ++j) acc[kk][j] = _mm512_fmadd_ps(d, xv[j], acc[kk][j]);
+          for (int j = 0; j < F; ++j) acc[kk * F + j] = _mm512_fmadd_ps(d, xv[j], acc[kk * F + j]);
         }
       }
     }
   }
   for (int kk = 0; kk < KB; ++kk)
-    for (int j = 0; j < F; ++j) d_w[((k0 + kk) * F + i) * F + j] += _mm512_reduce_add_ps(acc[kk][j]);
+    for (int j = 0; j < F; ++j) d_w[((k0 + kk) * F + i) * F + j] += _mm512_reduce_add_ps(acc[kk * F + j]);
+}
+
+template <int F, int H>
+void backward_filters(const std::vector<const float*>& xps, const float* dy, const SingleChannelConv& s, float* d_w) {
+  // Two filters at a time: 2·F accumulators, F input vectors and one delta
+  // stay in registers.
+  for (int k0 = 0; k0 < s.filters; k0 += 2)
+    for (int i = 0; i < F; ++i) {
+      if (s.filters - k0 == 1)
+        backward_block<F, 1, H>(xps, dy, s, k0, i, d_w);
+      else
+        backward_block<F, 2, H>(xps, dy, s, k0, i, d_w);
+    }
 }
 
 template <int F>
 void backward_all(const std::vector<const float*>& xps, const float* dy, const SingleChannelConv& s, float* d_w) {
-  // Two filters at a time: 2·F accumulators, F input vectors and one delta
-  // stay in registers (three filters made GCC spill accumulators).
-  for (int k0 = 0; k0 < s.filters; k0 += 2)
-    for (int i = 0; i < F; ++i) {
-      if (s.filters - k0 == 1)
-        backward_block<F, 1>(xps, dy, s, k0, i, d_w);
-      else
-        backward_block<F, 2>(xps, dy, s, k0, i, d_w);
-    }
+  if (s.out_w() > 16)
+    backward_filters<F, 2>(xps, dy, s, d_w);
+  else
+    backward_filters<F, 1>(xps, dy, s, d_w);
 }
 
 template <int K>
