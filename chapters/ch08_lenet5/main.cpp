@@ -1,7 +1,7 @@
 // ch08_lenet5 — Chapter 8: LeNet-5 on Fashion-MNIST.
 //
 // Prints the network layer by layer (output shapes, parameters: 61,706 in
-// all), trains it with chapter 7's loop (progress line, per-epoch CSV, loss
+// all), trains it with chapter 5's loop (progress line, per-epoch CSV, loss
 // and accuracy PNGs), keeps the weights of the epoch with the best validation
 // accuracy (best.safetensors, saved when that epoch ends; the latest weights
 // go to model.safetensors after every epoch), restores them and reports

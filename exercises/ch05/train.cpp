@@ -118,48 +118,55 @@ float train_step(Classifier<float>& net, ClassifierWorkspace<float>& ws, Optimiz
   return objective;
 }
 
-TrainResult train(Classifier<float>& net, const Dataset& train_set, const Dataset& validation,
-                  const TrainOptions& options, const std::function<void(const EpochRecord&)>& on_epoch,
-                  const std::filesystem::path& resume_from) {
+TrainResult train_model(TrainableModel& model, const Dataset& train_set, const Dataset& validation,
+                              const TrainOptions& options,
+                              const std::function<void(const EpochRecord&)>& on_epoch) {
   if (options.epochs <= 0) throw Error("epochs must be > 0");
-  if (train_set.example_size() != net.sizes.front())
-    throw Error("the network takes " + std::to_string(net.sizes.front()) + " inputs but the images have " +
-                std::to_string(train_set.example_size()) + " pixels");
-  Optimizer<float> optimizer(options.optimizer, net.params());
+  const Shape s = train_set.images.shape();
+  if (s.rank() != 4 || s[1] != model.channels || s[2] != model.height || s[3] != model.width)
+    throw Error("the network takes " + std::to_string(model.channels) + "x" + std::to_string(model.height) + "x" +
+                std::to_string(model.width) + " images, the data are " + s.str());
+  Optimizer<float> optimizer(options.optimizer, model.params);
   Schedule schedule(options.schedule, options.learning_rate, options.schedule_step, options.schedule_gamma,
-                    options.plateau_patience);
+                          options.plateau_patience);
   double lr = options.learning_rate;
   int first_epoch = 0;
-  if (!resume_from.empty()) {
-    const ResumeState state = load_checkpoint(resume_from, net, &optimizer);
+  if (model.resume) {
+    const ResumeState state = model.resume(optimizer);
     first_epoch = state.next_epoch;
     if (state.learning_rate > 0) lr = state.learning_rate;
     schedule = Schedule(options.schedule, lr, options.schedule_step, options.schedule_gamma, options.plateau_patience);
   }
-
   MinibatchIterator batches(train_set, options.batch_size, options.seed, options.augmentation);
-  ClassifierWorkspace<float> ws;
-  ws.prepare(net, options.batch_size);
   std::vector<int> predicted(static_cast<std::size_t>(options.batch_size));
   EarlyStopping stopping(options.patience);
-  Classifier<float> best = net;
+  if (options.patience > 0 && model.keep_best) model.keep_best();
   TrainResult result;
 
   for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
     Stopwatch clock;
-    Rng dropout_rng(epoch_seed(options.seed, epoch, 1));
+    if (model.begin_epoch) model.begin_epoch(epoch);
     batches.begin_epoch(epoch);
     double loss_sum = 0.0, window_sum = 0.0;
     std::int64_t seen = 0, correct = 0, step = 0, window = 0;
     const auto steps_per_epoch = static_cast<double>(batches.batches_per_epoch());
-    Progress progress(options.label + " e" + std::to_string(epoch + 1), static_cast<std::size_t>(batches.batches_per_epoch()));
+    Progress progress(options.label + " e" + std::to_string(epoch + 1),
+                      static_cast<std::size_t>(batches.batches_per_epoch()));
+    auto status = [&] {
+      char text[64];
+      std::snprintf(text, sizeof text, "loss %.4f  acc %.3f", loss_sum / static_cast<double>(seen),
+                    static_cast<double>(correct) / static_cast<double>(seen));
+      return std::string(text);
+    };
     while (batches.next()) {
-      const auto x = flat(batches.images());
+      const TensorView<const float> x = batches.images();
       const std::span<const int> labels(batches.labels().data(), batches.labels().size());
-      const float objective = train_step(net, ws, optimizer, x, labels, options.l2, lr, dropout_rng);
       const std::int64_t n = x.dim(0);
-      predictions<float>(ws, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
-      for (std::int64_t i = 0; i < n; ++i) correct += predicted[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(i)];
+      const float objective = model.forward_backward(x, labels, options.l2,
+                                                     std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
+      optimizer.step(lr);
+      for (std::int64_t i = 0; i < n; ++i)
+        correct += predicted[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(i)];
       loss_sum += static_cast<double>(objective) * static_cast<double>(n);
       seen += n;
       window_sum += static_cast<double>(objective);
@@ -170,38 +177,24 @@ TrainResult train(Classifier<float>& net, const Dataset& train_set, const Datase
         window = 0;
       }
       ++step;
-      if (options.progress && (step & 31) == 0) {
-        char status[64];
-        std::snprintf(status, sizeof status, "loss %.4f  acc %.3f", loss_sum / static_cast<double>(seen),
-                      static_cast<double>(correct) / static_cast<double>(seen));
-        progress.update(static_cast<std::size_t>(step), status);
-      }
+      if (options.progress && (step & 15) == 0) progress.update(static_cast<std::size_t>(step), status());
       if (!std::isfinite(objective))
-        throw Error("training diverged at epoch " + std::to_string(epoch + 1) + " (loss is " +
-                    std::to_string(objective) + "); try a smaller --lr");
+        throw Error("training diverged at epoch " + std::to_string(epoch + 1) + "; try a smaller --lr");
     }
-    const double train_seconds = clock.seconds();
-    if (options.progress) {
-      char status[64];
-      std::snprintf(status, sizeof status, "loss %.4f  acc %.3f", loss_sum / static_cast<double>(seen),
-                    static_cast<double>(correct) / static_cast<double>(seen));
-      progress.finish(status);
-    }
+    const double seconds = clock.seconds();
+    if (options.progress) progress.finish(status());
     EpochRecord rec;
     rec.epoch = epoch + 1;
     rec.train_loss = loss_sum / static_cast<double>(seen);
     rec.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-    rec.validation_accuracy = validation.size() ? evaluate(net, validation) : rec.train_accuracy;
+    rec.validation_accuracy = validation.size() ? model.evaluate(validation) : rec.train_accuracy;
     rec.learning_rate = lr;
-    rec.seconds = train_seconds;
-    rec.images_per_second = static_cast<double>(seen) / train_seconds;
+    rec.seconds = seconds;
+    rec.images_per_second = static_cast<double>(seen) / seconds;
     result.epochs.push_back(rec);
-
-    if (stopping.update(epoch, rec.validation_accuracy) && options.patience > 0) best = net;
+    if (stopping.update(epoch, rec.validation_accuracy) && options.patience > 0 && model.keep_best) model.keep_best();
     lr = schedule.after_epoch(epoch, rec.validation_accuracy);
-    if (!options.checkpoint_out.empty())
-      save_checkpoint(options.checkpoint_out, net, options.save_optimizer_state ? &optimizer : nullptr,
-                      ResumeState{epoch + 1, lr, optimizer.steps()}, options);
+    if (model.end_epoch) model.end_epoch(ResumeState{epoch + 1, lr, optimizer.steps()}, optimizer);
     if (on_epoch) on_epoch(rec);
     if (stopping.should_stop()) {
       result.stopped_early = true;
@@ -210,8 +203,45 @@ TrainResult train(Classifier<float>& net, const Dataset& train_set, const Datase
   }
   result.best_epoch = stopping.best_epoch() + 1;
   result.best_validation_accuracy = stopping.best_accuracy();
-  if (options.patience > 0 && stopping.best_epoch() >= 0) net = std::move(best);
+  if (options.patience > 0 && stopping.best_epoch() >= 0 && model.restore_best) model.restore_best();
   return result;
+}
+
+TrainResult train(Classifier<float>& net, const Dataset& train_set, const Dataset& validation,
+                  const TrainOptions& options, const std::function<void(const EpochRecord&)>& on_epoch,
+                  const std::filesystem::path& resume_from) {
+  if (train_set.example_size() != net.sizes.front())
+    throw Error("the network takes " + std::to_string(net.sizes.front()) + " inputs but the images have " +
+                std::to_string(train_set.example_size()) + " pixels");
+  ClassifierWorkspace<float> ws;
+  ws.prepare(net, options.batch_size);
+  Classifier<float> best = net;
+  Rng dropout_rng(epoch_seed(options.seed, 0, 1));
+  TrainableModel model;
+  model.params = net.params();
+  const Shape image = train_set.images.shape();
+  model.channels = static_cast<int>(image[1]);
+  model.height = static_cast<int>(image[2]);
+  model.width = static_cast<int>(image[3]);
+  model.forward_backward = [&](TensorView<const float> x, std::span<const int> labels, double l2,
+                               std::span<int> predicted) {
+    // Dropout masks come from a stream seeded by (seed, epoch): a resumed run draws the same ones.
+    classifier_forward<float>(net, ws, flat(x), Mode::Train, dropout_rng);
+    const float objective = classifier_backward<float>(net, ws, flat(x), labels, static_cast<float>(l2));
+    predictions<float>(ws, predicted);
+    return objective;
+  };
+  model.evaluate = [&](const Dataset& data) { return evaluate(net, data); };
+  model.keep_best = [&] { best = net; };
+  model.restore_best = [&] { net = std::move(best); };
+  model.begin_epoch = [&](int epoch) { dropout_rng = Rng(epoch_seed(options.seed, epoch, 1)); };
+  if (!resume_from.empty())
+    model.resume = [&](Optimizer<float>& optimizer) { return load_checkpoint(resume_from, net, &optimizer); };
+  if (!options.checkpoint_out.empty())
+    model.end_epoch = [&](const ResumeState& next, Optimizer<float>& optimizer) {
+      save_checkpoint(options.checkpoint_out, net, options.save_optimizer_state ? &optimizer : nullptr, next, options);
+    };
+  return train_model(model, train_set, validation, options, on_epoch);
 }
 
 }  // namespace nn::ch05

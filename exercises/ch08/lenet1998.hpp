@@ -174,7 +174,7 @@ void lenet1998_predictions(const LeNet1998Workspace<T>& ws, std::span<int> out);
 float lenet1998_train_step(LeNet1998<float>& net, LeNet1998Workspace<float>& ws, ch05::Optimizer<float>& optimizer,
                            TensorView<const float> x, std::span<const int> labels, double learning_rate);
 
-// Trains `net` with chapter 7's loop (ch07::train_model). options.l2 = λ > 0
+// Trains `net` with chapter 5's loop (ch05::train_model). options.l2 = λ > 0
 // adds chapter 5's penalty λ‖W‖² on the five conv and dense weight tensors
 // (never the biases or the subsampling coefficients); the paper used none.
 ch05::TrainResult train_lenet1998(LeNet1998<float>& net, const Dataset& train, const Dataset& validation,

@@ -1,6 +1,6 @@
 // network_training.hpp — Chapter 8: what the two LeNet-5 networks (the
 // lecture's, ch08/lenet5.hpp, and the 1998 paper's, ch08/lenet1998.hpp)
-// share around chapter 7's training loop: the TrainableModel with an
+// share around chapter 5's training loop: the TrainableModel with an
 // optional L2 penalty, keeping and restoring the best weights, and
 // safetensors checkpoints of a network's params() list.
 #pragma once
@@ -69,7 +69,7 @@ ch05::TrainResult train_network(Net& net, std::vector<ch05::Param<float>> decaye
                                 const ch05::TrainOptions& options,
                                 const std::function<void(const ch05::EpochRecord&)>& on_epoch) {
   Net best;
-  ch07::TrainableModel model;
+  ch05::TrainableModel model;
   model.params = net.params();
   model.channels = 1;
   model.height = net.height;
@@ -89,7 +89,7 @@ ch05::TrainResult train_network(Net& net, std::vector<ch05::Param<float>> decaye
   model.evaluate = [&](const Dataset& data) { return evaluate(data); };
   model.keep_best = [&] { best = net; };
   model.restore_best = [&] { copy_parameter_values(net, best); };
-  return ch07::train_model(model, train_set, validation, options, on_epoch);
+  return ch05::train_model(model, train_set, validation, options, on_epoch);
 }
 
 }  // namespace nn::ch08

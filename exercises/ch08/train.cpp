@@ -1,4 +1,4 @@
-// train.cpp — Chapter 8: LeNet-5 on chapter 7's training loop.
+// train.cpp — Chapter 8: LeNet-5 on chapter 5's training loop.
 #include "ch08/train.hpp"
 
 #include <algorithm>

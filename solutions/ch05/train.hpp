@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,35 @@ struct ResumeState {
   double learning_rate = 0;
   std::int64_t optimizer_steps = 0;
 };
+
+// What the training loop needs of a model, whatever its type (this
+// chapter's classifier, chapter 7's CNN, chapter 8's LeNet-5s): its
+// parameters, the input shape (C, H, W), a forward + backward pass that fills
+// the gradients, writes the predictions of the batch and returns the
+// objective; accuracy on a data set; keeping / restoring a copy of the best
+// weights (for early stopping). The last three hooks are optional.
+struct TrainableModel {
+  std::vector<Param<float>> params;
+  int channels = 1, height = 28, width = 28;
+  std::function<float(TensorView<const float> x, std::span<const int> labels, double l2, std::span<int> predicted)>
+      forward_backward;
+  std::function<double(const Dataset&)> evaluate;
+  std::function<void()> keep_best, restore_best;
+  // Before the first epoch, with the optimiser: where to start (a checkpoint
+  // loaded into the model and the optimiser; learning_rate 0 = options').
+  std::function<ResumeState(Optimizer<float>&)> resume;
+  // At the start of every epoch (the classifier reseeds its dropout masks).
+  std::function<void(int epoch)> begin_epoch;
+  // After every epoch's schedule step, with the next epoch's learning rate
+  // (the classifier saves its checkpoint here).
+  std::function<void(const ResumeState& next, Optimizer<float>&)> end_epoch;
+};
+
+// The loop for any TrainableModel: one optimiser step per batch, validation
+// after each epoch, `on_epoch` after every epoch. With patience > 0 the best
+// weights are restored at the end.
+TrainResult train_model(TrainableModel& model, const Dataset& train, const Dataset& validation,
+                        const TrainOptions& options, const std::function<void(const EpochRecord&)>& on_epoch = {});
 
 // One training step on a minibatch: forward (dropout masks from rng),
 // softmax cross-entropy + L2, backward, optimiser update. Returns the

@@ -69,93 +69,13 @@ void save_cnn(const std::filesystem::path& path, SmallCnn<float>& net) {
   save_safetensors(path, tensors, options);
 }
 
-ch05::TrainResult train_model(TrainableModel& model, const Dataset& train_set, const Dataset& validation,
-                              const ch05::TrainOptions& options,
-                              const std::function<void(const ch05::EpochRecord&)>& on_epoch) {
-  if (options.epochs <= 0) throw Error("epochs must be > 0");
-  const Shape s = train_set.images.shape();
-  if (s.rank() != 4 || s[1] != model.channels || s[2] != model.height || s[3] != model.width)
-    throw Error("the network takes " + std::to_string(model.channels) + "x" + std::to_string(model.height) + "x" +
-                std::to_string(model.width) + " images, the data are " + s.str());
-  ch05::Optimizer<float> optimizer(options.optimizer, model.params);
-  ch05::Schedule schedule(options.schedule, options.learning_rate, options.schedule_step, options.schedule_gamma,
-                          options.plateau_patience);
-  double lr = options.learning_rate;
-  MinibatchIterator batches(train_set, options.batch_size, options.seed, options.augmentation);
-  std::vector<int> predicted(static_cast<std::size_t>(options.batch_size));
-  ch05::EarlyStopping stopping(options.patience);
-  if (options.patience > 0 && model.keep_best) model.keep_best();
-  ch05::TrainResult result;
-
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
-    Stopwatch clock;
-    batches.begin_epoch(epoch);
-    double loss_sum = 0.0, window_sum = 0.0;
-    std::int64_t seen = 0, correct = 0, step = 0, window = 0;
-    const auto steps_per_epoch = static_cast<double>(batches.batches_per_epoch());
-    Progress progress(options.label + " e" + std::to_string(epoch + 1),
-                      static_cast<std::size_t>(batches.batches_per_epoch()));
-    auto status = [&] {
-      char text[64];
-      std::snprintf(text, sizeof text, "loss %.4f  acc %.3f", loss_sum / static_cast<double>(seen),
-                    static_cast<double>(correct) / static_cast<double>(seen));
-      return std::string(text);
-    };
-    while (batches.next()) {
-      const TensorView<const float> x = batches.images();
-      const std::span<const int> labels(batches.labels().data(), batches.labels().size());
-      const std::int64_t n = x.dim(0);
-      const float objective = model.forward_backward(x, labels, options.l2,
-                                                     std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
-      optimizer.step(lr);
-      for (std::int64_t i = 0; i < n; ++i)
-        correct += predicted[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(i)];
-      loss_sum += static_cast<double>(objective) * static_cast<double>(n);
-      seen += n;
-      window_sum += static_cast<double>(objective);
-      if (++window == options.trace_every) {
-        result.loss_trace.emplace_back(epoch + static_cast<double>(step + 1) / steps_per_epoch,
-                                       window_sum / static_cast<double>(window));
-        window_sum = 0.0;
-        window = 0;
-      }
-      ++step;
-      if (options.progress && (step & 15) == 0) progress.update(static_cast<std::size_t>(step), status());
-      if (!std::isfinite(objective))
-        throw Error("training diverged at epoch " + std::to_string(epoch + 1) + "; try a smaller --lr");
-    }
-    const double seconds = clock.seconds();
-    if (options.progress) progress.finish(status());
-    ch05::EpochRecord rec;
-    rec.epoch = epoch + 1;
-    rec.train_loss = loss_sum / static_cast<double>(seen);
-    rec.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-    rec.validation_accuracy = validation.size() ? model.evaluate(validation) : rec.train_accuracy;
-    rec.learning_rate = lr;
-    rec.seconds = seconds;
-    rec.images_per_second = static_cast<double>(seen) / seconds;
-    result.epochs.push_back(rec);
-    if (stopping.update(epoch, rec.validation_accuracy) && options.patience > 0 && model.keep_best) model.keep_best();
-    lr = schedule.after_epoch(epoch, rec.validation_accuracy);
-    if (on_epoch) on_epoch(rec);
-    if (stopping.should_stop()) {
-      result.stopped_early = true;
-      break;
-    }
-  }
-  result.best_epoch = stopping.best_epoch() + 1;
-  result.best_validation_accuracy = stopping.best_accuracy();
-  if (options.patience > 0 && stopping.best_epoch() >= 0 && model.restore_best) model.restore_best();
-  return result;
-}
-
 ch05::TrainResult train_cnn(SmallCnn<float>& net, const Dataset& train_set, const Dataset& validation,
                             const ch05::TrainOptions& options,
                             const std::function<void(const ch05::EpochRecord&)>& on_epoch) {
   CnnWorkspace<float> ws;
   ws.prepare(net, options.batch_size);
   SmallCnn<float> best = net;
-  TrainableModel model;
+  ch05::TrainableModel model;
   model.params = net.params();
   model.channels = net.config.channels;
   model.height = net.config.height;
@@ -170,7 +90,7 @@ ch05::TrainResult train_cnn(SmallCnn<float>& net, const Dataset& train_set, cons
   model.evaluate = [&](const Dataset& data) { return evaluate_cnn(net, data); };
   model.keep_best = [&] { best = net; };
   model.restore_best = [&] { net = std::move(best); };
-  return train_model(model, train_set, validation, options, on_epoch);
+  return ch05::train_model(model, train_set, validation, options, on_epoch);
 }
 
 }  // namespace nn::ch07

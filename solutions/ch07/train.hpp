@@ -1,7 +1,7 @@
-// train.hpp — Chapter 7: training the small CNN. The same loop as chapter 5
-// (ch05::TrainOptions, EpochRecord and TrainResult; the ch05 optimisers,
-// schedules and early stopping; the seeded MinibatchIterator), with the
-// images kept as (N, C, H, W) instead of flattened.
+// train.hpp — Chapter 7: training the small CNN with chapter 5's loop
+// (ch05::train_model over a ch05::TrainableModel: the optimisers, schedules,
+// early stopping and the seeded MinibatchIterator), with the images kept as
+// (N, C, H, W) instead of flattened.
 #pragma once
 
 #include <filesystem>
@@ -17,27 +17,6 @@ namespace nn::ch07 {
 // Allocates nothing once `ws` is sized for this batch size.
 float cnn_train_step(SmallCnn<float>& net, CnnWorkspace<float>& ws, ch05::Optimizer<float>& optimizer,
                      TensorView<const float> x, std::span<const int> labels, double l2, double learning_rate);
-
-// What the training loop needs of a model, whatever its type (chapter 8's
-// LeNet-5 uses the same loop): its parameters, the input shape (C, H, W), a
-// forward + backward pass that fills the gradients, writes the predictions of
-// the batch and returns the objective; accuracy on a data set; and keeping /
-// restoring a copy of the best weights (for early stopping).
-struct TrainableModel {
-  std::vector<ch05::Param<float>> params;
-  int channels = 1, height = 28, width = 28;
-  std::function<float(TensorView<const float> x, std::span<const int> labels, double l2, std::span<int> predicted)>
-      forward_backward;
-  std::function<double(const Dataset&)> evaluate;
-  std::function<void()> keep_best, restore_best;
-};
-
-// The chapter-5 loop for any TrainableModel: one optimiser step per batch,
-// validation after each epoch, `on_epoch` after every epoch. With patience > 0
-// the best weights are restored at the end.
-ch05::TrainResult train_model(TrainableModel& model, const Dataset& train, const Dataset& validation,
-                              const ch05::TrainOptions& options,
-                              const std::function<void(const ch05::EpochRecord&)>& on_epoch = {});
 
 // Trains `net`, validating after each epoch; `on_epoch` is called after
 // every epoch. With patience > 0 the best weights are restored at the end.

@@ -1,5 +1,5 @@
-// train.hpp — Chapter 8: training LeNet-5 with chapter 7's loop
-// (ch07::train_model over a TrainableModel: the ch05 optimisers, schedules,
+// train.hpp — Chapter 8: training LeNet-5 with chapter 5's loop
+// (ch05::train_model over a TrainableModel: the optimisers, schedules,
 // early stopping and the seeded MinibatchIterator), evaluation, and
 // safetensors checkpoints in PyTorch's names and layouts.
 #pragma once

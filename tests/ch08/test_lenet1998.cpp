@@ -134,7 +134,7 @@ TEST_CASE("LeNet-5 1998 c3 weights outside Table I stay exactly zero through tra
           moved += net.c3_w[(k * kS2Maps + c) * kSlice] != start[(k * kS2Maps + c) * kSlice];
     CHECK(moved == c3_connections());
   }
-  // And through chapter 7's training loop (train_lenet1998), one epoch,
+  // And through chapter 5's training loop (train_lenet1998), one epoch,
   // with an L2 penalty (2λw is zero on a zero weight).
   const Dataset train = synthetic(160, 1101), validation = synthetic(40, 1102);
   LeNet1998<float> net = make_lenet1998<float>(rng);
