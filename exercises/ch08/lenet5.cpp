@@ -143,14 +143,17 @@ TensorView<T> images(Tensor<T>& t, std::int64_t b0, std::int64_t m) {
 
 // Calls body(part, slice, b0, b1, buffers) for every slice [b0, b1) of the
 // batch; the parts (one per thread) run in parallel, each over its own
-// consecutive slices in order, with its own buffers.
+// consecutive slices, with its own buffers: in order, or last to first with
+// `backwards` (the backward pass starts with the slice the forward pass left
+// in the buffers, which then needs no lowering again).
 template <typename T, typename Body>
-void for_each_slice(LeNet5Workspace<T>& ws, Body&& body) {
+void for_each_slice(LeNet5Workspace<T>& ws, Body&& body, bool backwards = false) {
   const std::int64_t n = ws.batch, size = ws.slice_images, count = (n + size - 1) / size;
   const int parts = ws.threads;
   parallel_for(parts, 1, [&](std::int64_t p0, std::int64_t p1) {
     for (std::int64_t part = p0; part < p1; ++part)
-      for (std::int64_t i = count * part / parts; i < count * (part + 1) / parts; ++i) {
+      for (std::int64_t first = count * part / parts, end = count * (part + 1) / parts, k = first; k < end; ++k) {
+        const std::int64_t i = backwards ? end - 1 - (k - first) : k;
         const std::int64_t b0 = i * size, b1 = std::min(n, b0 + size);
         LeNet5SliceBuffers<T>& buffers = b1 - b0 == ws.slices[0].images ? ws.slices[static_cast<std::size_t>(part)]
                                                                          : ws.last;
@@ -246,7 +249,7 @@ void for_each_backward_slice(LeNet5<T>& net, LeNet5Workspace<T>& ws, Body&& body
     body(b0, m, buf, g);
     buf.lowered1 = slice;  // c1's backward leaves X_col as it was
     buf.lowered3 = -1;     // c3's backward overwrote X_col with ∂L/∂X_col
-  });
+  }, /*backwards=*/true);
   for (auto& own : ws.grads) {
     Tensor<T>* mine[] = {&net.d_c1_w, &net.d_c1_b, &net.d_c3_w, &net.d_c3_b};
     for (std::size_t k = 0; k < own.size(); ++k)

@@ -181,9 +181,13 @@ GatherMasks gather_masks(const Im2colShape& s) {
   return g;
 }
 
-void col2im_unit_stride(const float* col, const Im2colShape& s, float* dx, std::int64_t ld) {
+// KW > 0: the filter width as a template argument (the common 3 and 5), so
+// the j loop unrolls and the masks stay in registers; KW = 0: any width.
+template <int KW>
+void col2im_unit_stride_kw(const float* col, const Im2colShape& s, float* dx, std::int64_t ld) {
   const std::int64_t plane = std::int64_t{s.height} * s.width;
-  const int channels = s.channels, kh = s.kernel_h, kw = s.kernel_w, out_w = s.out_w, width = s.width, pad = s.pad;
+  const int channels = s.channels, kh = s.kernel_h, kw = KW > 0 ? KW : s.kernel_w, out_w = s.out_w,
+            width = s.width, pad = s.pad;
   const GatherMasks g = gather_masks(s);
   for (int c = 0; c < channels; ++c)
     for (int i = 0; i < kh; ++i) {
@@ -195,12 +199,21 @@ void col2im_unit_stride(const float* col, const Im2colShape& s, float* dx, std::
         const float* src = rows + std::int64_t{oh} * out_w + pad;  // + iw − j gives ow = iw + P − j
         for (int k = 0; k < g.segments; ++k) {
           __m512 acc = _mm512_maskz_loadu_ps(g.pixels[k], dst + 16 * k);
-          for (int j = 0; j < kw; ++j)
+#pragma GCC unroll 8
+          for (int j = 0; j < (KW > 0 ? KW : kw); ++j)
             acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(g.take[j][k], src + j * ld + 16 * k - j));
           _mm512_mask_storeu_ps(dst + 16 * k, g.pixels[k], acc);
         }
       }
     }
+}
+
+void col2im_unit_stride(const float* col, const Im2colShape& s, float* dx, std::int64_t ld) {
+  switch (s.kernel_w) {
+    case 3: return col2im_unit_stride_kw<3>(col, s, dx, ld);
+    case 5: return col2im_unit_stride_kw<5>(col, s, dx, ld);
+    default: return col2im_unit_stride_kw<0>(col, s, dx, ld);
+  }
 }
 
 }  // namespace
