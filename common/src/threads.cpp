@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <vector>
 #include <cstdlib>
 #include <string>
@@ -57,9 +58,23 @@ void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void
   const int threads = in_parallel_region() ? 1 : num_threads();
   const int parts = static_cast<int>(std::min<std::int64_t>(threads, by_size));
   if (parts <= 1) return call(body, 0, n);
+  // An exception may not leave a thread (out of an OpenMP region it ends the
+  // program): each part catches its own, and the first part's (in part
+  // order, so the same one whatever the timing) is rethrown here.
+  std::exception_ptr local[16];  // no allocation for the usual few threads
+  std::vector<std::exception_ptr> more;
+  std::exception_ptr* errors = local;
+  if (parts > 16) {
+    more.resize(static_cast<std::size_t>(parts));
+    errors = more.data();
+  }
   auto range = [&](int t) {
     const std::int64_t begin = n * t / parts, end = n * (t + 1) / parts;
-    if (end > begin) call(body, begin, end);
+    try {
+      if (end > begin) call(body, begin, end);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
   };
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(parts) schedule(static)
@@ -70,6 +85,8 @@ void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void
   range(0);
   for (auto& th : pool) th.join();
 #endif
+  for (int t = 0; t < parts; ++t)
+    if (errors[t]) std::rethrow_exception(errors[t]);
 }
 }  // namespace detail
 

@@ -34,6 +34,8 @@ int hardware_threads();
 // `min_chunk` elements and calls body(begin, end) for each, in parallel.
 // For element-wise work (optimiser updates): each element is computed the
 // same way whichever thread does it, so results do not depend on the count.
+// An exception thrown by body is caught on its thread and rethrown here
+// (the first part's, by part order) once every part has finished.
 // (A template over the body, so no std::function allocates per call.)
 namespace detail {
 void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void*, std::int64_t, std::int64_t),

@@ -1,0 +1,73 @@
+// nn::parallel_for (nn/threads.hpp): every index is visited exactly once
+// whatever the thread count, an exception thrown on any thread comes back to
+// the caller (out of an OpenMP region it would end the program), and a
+// parallel_for inside another one still does all of its work.
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "nn/error.hpp"
+#include "nn/threads.hpp"
+
+using namespace nn;
+
+namespace {
+struct RestoreThreads {
+  int saved = num_threads();
+  ~RestoreThreads() { set_num_threads(saved); }
+};
+}  // namespace
+
+TEST_CASE("parallel_for visits every index once on 1, 2 and 3 threads", "[common][threads]") {
+  RestoreThreads restore;
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    std::vector<std::atomic<int>> seen(1000);
+    parallel_for(1000, 1, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) seen[static_cast<std::size_t>(i)]++;
+    });
+    int wrong = 0;
+    for (auto& s : seen) wrong += s.load() != 1;
+    INFO(threads << " threads");
+    CHECK(wrong == 0);
+  }
+}
+
+TEST_CASE("an exception thrown inside parallel_for reaches the caller on every thread count", "[common][threads]") {
+  RestoreThreads restore;
+  for (int threads : {1, 2, 4}) {
+    set_num_threads(threads);
+    INFO(threads << " threads");
+    // Thrown by the part holding the last index (on another thread when threads > 1).
+    CHECK_THROWS_WITH(parallel_for(100, 1,
+                                   [](std::int64_t, std::int64_t end) {
+                                     if (end == 100) throw Error("part ending at 100 failed");
+                                   }),
+                      "part ending at 100 failed");
+    // Every part throws: the first part's error is the one reported.
+    CHECK_THROWS_WITH(parallel_for(100, 1,
+                                   [](std::int64_t begin, std::int64_t) {
+                                     throw Error("part from " + std::to_string(begin));
+                                   }),
+                      "part from 0");
+  }
+}
+
+TEST_CASE("parallel_for inside parallel_for still visits every index once", "[common][threads]") {
+  // (With OpenMP the inner call runs on the calling thread: a nested team
+  // would be a team of one doing only the first part's share.)
+  RestoreThreads restore;
+  set_num_threads(2);
+  std::vector<std::atomic<int>> seen(2 * 10);
+  parallel_for(2, 1, [&](std::int64_t outer_begin, std::int64_t outer_end) {
+    for (std::int64_t o = outer_begin; o < outer_end; ++o)
+      parallel_for(10, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) seen[static_cast<std::size_t>(o * 10 + i)]++;
+      });
+  });
+  int wrong = 0;
+  for (auto& s : seen) wrong += s.load() != 1;
+  CHECK(wrong == 0);
+}
