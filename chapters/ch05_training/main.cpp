@@ -86,18 +86,6 @@ void print_record(const EpochRecord& r) {
   std::fflush(stdout);
 }
 
-plot::Series series(const std::string& title, const std::vector<EpochRecord>& recs, double EpochRecord::*field,
-                    double scale = 1.0) {
-  plot::Series s;
-  s.title = title;
-  s.style = "linespoints lw 2 pt 7 ps 0.6";
-  for (const auto& r : recs) {
-    s.x.push_back(r.epoch);
-    s.y.push_back(scale * (r.*field));
-  }
-  return s;
-}
-
 int main_run(const Options& o, const cli::CommonOptions& common) {
   Stopwatch total;
   std::printf("Chapter 5: training an MLP on real data   (SIMD %s, %d thread%s, seed %llu)\n",
@@ -147,7 +135,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
         trace.y.push_back(y);
       }
       loss_curves.push_back(std::move(trace));
-      acc_curves.push_back(series(name(kind), r.epochs, &EpochRecord::validation_accuracy, 100.0));
+      acc_curves.push_back(plot::epoch_series(name(kind), r.epochs, &EpochRecord::validation_accuracy, 100.0));
     }
     plot::Options po;
     po.title = "Optimisers: training loss, mean of every 50 minibatches (same net, same seed)";
@@ -189,8 +177,10 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
                   100 * r.best_validation_accuracy, r.best_epoch, 100 * test_acc);
       for (const auto& e : r.epochs)
         csv.row(v.name, {static_cast<double>(e.epoch), e.train_accuracy, e.validation_accuracy});
-      curves.push_back(series(std::string(v.name) + ": train", r.epochs, &EpochRecord::train_accuracy, 100.0));
-      curves.push_back(series(std::string(v.name) + ": validation", r.epochs, &EpochRecord::validation_accuracy, 100.0));
+      curves.push_back(
+          plot::epoch_series(std::string(v.name) + ": train", r.epochs, &EpochRecord::train_accuracy, 100.0));
+      curves.push_back(plot::epoch_series(std::string(v.name) + ": validation", r.epochs,
+                                          &EpochRecord::validation_accuracy, 100.0));
     }
     plot::Options po;
     po.title = "Overfitting on 1000 images: train vs validation accuracy";
@@ -236,12 +226,12 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
     po.title = "Training loss";
     po.xlabel = "epoch";
     po.ylabel = "mean softmax cross-entropy";
-    plot::lines(out + "/loss.png", {series("training loss", r.epochs, &EpochRecord::train_loss)}, po);
+    plot::lines(out + "/loss.png", {plot::epoch_series("training loss", r.epochs, &EpochRecord::train_loss)}, po);
     po.title = "Accuracy";
     po.ylabel = "accuracy (%)";
     plot::lines(out + "/accuracy.png",
-                {series("train", r.epochs, &EpochRecord::train_accuracy, 100.0),
-                 series("validation", r.epochs, &EpochRecord::validation_accuracy, 100.0)},
+                {plot::epoch_series("train", r.epochs, &EpochRecord::train_accuracy, 100.0),
+                 plot::epoch_series("validation", r.epochs, &EpochRecord::validation_accuracy, 100.0)},
                 po);
   }
   CsvWriter summary(out + "/summary.csv", {"metric", "value"});

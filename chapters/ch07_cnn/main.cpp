@@ -73,18 +73,6 @@ void pooling_example() {
   print_matrix("mean pool backward of dL/dy = 1: a quarter to every pixel", d_x.data(), 4, 4);
 }
 
-plot::Series series(const std::string& title, const std::vector<ch05::EpochRecord>& recs,
-                    double ch05::EpochRecord::*field, double scale = 1.0) {
-  plot::Series s;
-  s.title = title;
-  s.style = "linespoints lw 2 pt 7 ps 0.6";
-  for (const auto& r : recs) {
-    s.x.push_back(r.epoch);
-    s.y.push_back(scale * (r.*field));
-  }
-  return s;
-}
-
 // Channel c of example 0 of a (1, C, H, W) tensor as a tile.
 image::Tile map_tile(const Tensor<float>& t, std::int64_t c) {
   image::Tile tile;
@@ -209,8 +197,8 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   po.ylabel = "accuracy (%)";
   po.log_y = false;
   plot::lines(out + "/accuracy.png",
-              {series("train", r.epochs, &ch05::EpochRecord::train_accuracy, 100.0),
-               series("validation", r.epochs, &ch05::EpochRecord::validation_accuracy, 100.0)},
+              {plot::epoch_series("train", r.epochs, &ch05::EpochRecord::train_accuracy, 100.0),
+               plot::epoch_series("validation", r.epochs, &ch05::EpochRecord::validation_accuracy, 100.0)},
               po);
   CsvWriter summary(out + "/summary.csv", {"metric", "value"});
   summary.row("test_accuracy", {test_acc});

@@ -102,18 +102,6 @@ struct Variant<LeNet1998<float>> {
   static ch05::TrainResult train(Args&&... args) { return train_lenet1998(std::forward<Args>(args)...); }
 };
 
-plot::Series series(const std::string& title, const std::vector<ch05::EpochRecord>& recs,
-                    double ch05::EpochRecord::*field, double scale = 1.0) {
-  plot::Series s;
-  s.title = title;
-  s.style = "linespoints lw 2 pt 7 ps 0.6";
-  for (const auto& r : recs) {
-    s.x.push_back(r.epoch);
-    s.y.push_back(scale * (r.*field));
-  }
-  return s;
-}
-
 template <typename Net>
 void print_layers(const Net& net) {
   std::printf("%-24s %-10s %10s\n", "layer", "output", "parameters");
@@ -383,7 +371,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   }
   if (trace.x.size() < 2) {  // epochs of fewer than 50 minibatches: one point per epoch instead
     po.title = "LeNet-5: training loss (mean of each epoch)";
-    trace = series("training loss", r.epochs, &ch05::EpochRecord::train_loss);
+    trace = plot::epoch_series("training loss", r.epochs, &ch05::EpochRecord::train_loss);
   }
   plot::lines(out + "/loss.png", {trace}, po);
   po.title = "LeNet-5: accuracy (test: best weights, epoch " + std::to_string(best_epoch) + ")";
@@ -395,8 +383,8 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   test_point.x = {static_cast<double>(best_epoch)};
   test_point.y = {100 * report.accuracy};
   plot::lines(out + "/accuracy.png",
-              {series("train", r.epochs, &ch05::EpochRecord::train_accuracy, 100.0),
-               series("validation", r.epochs, &ch05::EpochRecord::validation_accuracy, 100.0), test_point},
+              {plot::epoch_series("train", r.epochs, &ch05::EpochRecord::train_accuracy, 100.0),
+               plot::epoch_series("validation", r.epochs, &ch05::EpochRecord::validation_accuracy, 100.0), test_point},
               po);
   CsvWriter summary(out + "/summary.csv", {"metric", "value"});
   summary.row("test_accuracy", {report.accuracy});

@@ -37,26 +37,6 @@ bool disconnected_all_zero(const Tensor<float>& w) {
   return true;
 }
 
-// n images of 28×28: each class a bright bar at its own place over noise.
-Dataset synthetic(std::int64_t n, std::uint64_t seed) {
-  Rng rng(seed);
-  Dataset d;
-  d.name = "synthetic";
-  d.num_classes = 10;
-  d.images = Tensor<float>(Shape{n, 1, 28, 28});
-  float* p = d.images.data();
-  for (std::int64_t i = 0; i < n; ++i) {
-    const int label = static_cast<int>(rng.below(10));
-    d.labels.push_back(static_cast<std::uint8_t>(label));
-    for (int y = 0; y < 28; ++y)
-      for (int x = 0; x < 28; ++x) {
-        const bool bar = y >= 2 + 2 * label && y < 4 + 2 * label && x >= 4 && x < 24;
-        *p++ = static_cast<float>(0.5 * rng.uniform()) + (bar ? 0.5f : 0.0f);
-      }
-  }
-  return d;
-}
-
 }  // namespace
 
 TEST_CASE("LeNet-5 1998 gradients match finite differences", "[ch08][lenet1998]") {
@@ -136,7 +116,7 @@ TEST_CASE("LeNet-5 1998 c3 weights outside Table I stay exactly zero through tra
   }
   // And through chapter 5's training loop (train_lenet1998), one epoch,
   // with an L2 penalty (2λw is zero on a zero weight).
-  const Dataset train = synthetic(160, 1101), validation = synthetic(40, 1102);
+  const Dataset train = test::bar_images(160, 1101), validation = test::bar_images(40, 1102);
   LeNet1998<float> net = make_lenet1998<float>(rng);
   ch05::TrainOptions options;
   options.epochs = 1;

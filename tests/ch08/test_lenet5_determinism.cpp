@@ -17,32 +17,12 @@
 #include "ch08/train.hpp"
 #include "nn/error.hpp"
 #include "nn/threads.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
 using namespace nn::ch08;
 
 namespace {
-
-// n images of 28×28 with a fixed seed: each class is a bright bar at its own
-// place over uniform noise, so the network has something to learn.
-Dataset synthetic(std::int64_t n, std::uint64_t seed) {
-  Rng rng(seed);
-  Dataset d;
-  d.name = "synthetic";
-  d.num_classes = 10;
-  d.images = Tensor<float>(Shape{n, 1, 28, 28});
-  float* p = d.images.data();
-  for (std::int64_t i = 0; i < n; ++i) {
-    const int label = static_cast<int>(rng.below(10));
-    d.labels.push_back(static_cast<std::uint8_t>(label));
-    for (int y = 0; y < 28; ++y)
-      for (int x = 0; x < 28; ++x) {
-        const bool bar = y >= 2 + 2 * label && y < 4 + 2 * label && x >= 4 && x < 24;
-        *p++ = static_cast<float>(0.5 * rng.uniform()) + (bar ? 0.5f : 0.0f);
-      }
-  }
-  return d;
-}
 
 struct NamedBytes {
   std::string name;
@@ -53,7 +33,7 @@ struct NamedBytes {
 // weights initialised with `seed`, shuffled with `seed`, on `threads`
 // threads. Returns every parameter's bytes. Restores the thread count.
 std::vector<NamedBytes> train_once(std::uint64_t seed, int threads) {
-  static const Dataset train = synthetic(300, 1001), validation = synthetic(100, 1002);
+  static const Dataset train = test::bar_images(300, 1001), validation = test::bar_images(100, 1002);
   const int before = num_threads();
   set_num_threads(threads);
   struct Restore {

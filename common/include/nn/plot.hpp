@@ -23,6 +23,22 @@ struct Series {
   std::string style = "lines lw 2";  // any gnuplot "with" clause
 };
 
+// One curve of a per-epoch record list: x = record.epoch, y = scale ·
+// record.*field (e.g. the chapters' EpochRecord::validation_accuracy, 100.0
+// for percent), drawn as points joined by lines.
+template <typename Record>
+Series epoch_series(const std::string& title, const std::vector<Record>& records, double Record::*field,
+                    double scale = 1.0) {
+  Series s;
+  s.title = title;
+  s.style = "linespoints lw 2 pt 7 ps 0.6";
+  for (const Record& r : records) {
+    s.x.push_back(static_cast<double>(r.epoch));
+    s.y.push_back(scale * (r.*field));
+  }
+  return s;
+}
+
 struct Options {
   std::string title, xlabel, ylabel;
   bool log_y = false;

@@ -231,26 +231,7 @@ void im2col_avx512(const float* x, const Im2colShape& s, float* col, std::int64_
     return;
   }
   if (small_unit_stride(s)) return im2col_unit_stride(x, s, col, ld);
-  const std::int64_t plane = std::int64_t{s.height} * s.width;
-  for (int c = 0; c < s.channels; ++c)
-    for (int i = 0; i < s.kernel_h; ++i)
-      for (int j = 0; j < s.kernel_w; ++j) {
-        float* row = col + ((std::int64_t{c} * s.kernel_h + i) * s.kernel_w + j) * ld;
-        const int offset = j * s.dilation - s.pad;  // iw = ow·S + offset
-        const detail::ColumnRange r = detail::inside_columns(offset, s.stride, s.width, s.out_w);
-        for (int oh = 0; oh < s.out_h; ++oh) {
-          float* out = row + std::int64_t{oh} * s.out_w;
-          const int ih = oh * s.stride - s.pad + i * s.dilation;
-          if (ih < 0 || ih >= s.height || r.lo == r.hi) {
-            zero(out, s.out_w);
-            continue;
-          }
-          const float* first = x + c * plane + std::int64_t{ih} * s.width + (r.lo * s.stride + offset);
-          zero(out, r.lo);
-          copy_strided(out + r.lo, first, r.hi - r.lo, s.stride);
-          zero(out + r.hi, s.out_w - r.hi);
-        }
-      }
+  detail::im2col_rows(x, s, col, ld, zero, copy_strided);
 }
 
 // dx[iw] += row[ow] over one output row: stride 1 with masked loads and

@@ -24,6 +24,33 @@ inline ColumnRange inside_columns(int offset, int stride, int width, int out_w) 
   return {lo, hi};
 }
 
+// The general im2col walk the SIMD variants share: for every X_col row
+// (c, i, j) and output row oh, zero(out, n) writes n zeros (padding) and
+// copy(out, src, n, stride) the n inside values src[0], src[S], …
+template <typename Zero, typename Copy>
+void im2col_rows(const float* x, const Im2colShape& s, float* col, std::int64_t ld, Zero&& zero, Copy&& copy) {
+  const std::int64_t plane = std::int64_t{s.height} * s.width;
+  for (int c = 0; c < s.channels; ++c)
+    for (int i = 0; i < s.kernel_h; ++i)
+      for (int j = 0; j < s.kernel_w; ++j) {
+        float* row = col + ((std::int64_t{c} * s.kernel_h + i) * s.kernel_w + j) * ld;
+        const int offset = j * s.dilation - s.pad;  // iw = ow·S + offset
+        const ColumnRange r = inside_columns(offset, s.stride, s.width, s.out_w);
+        for (int oh = 0; oh < s.out_h; ++oh) {
+          float* out = row + std::int64_t{oh} * s.out_w;
+          const int ih = oh * s.stride - s.pad + i * s.dilation;
+          if (ih < 0 || ih >= s.height || r.lo == r.hi) {
+            zero(out, s.out_w);
+            continue;
+          }
+          const float* first = x + c * plane + std::int64_t{ih} * s.width + (r.lo * s.stride + offset);
+          zero(out, r.lo);
+          copy(out + r.lo, first, r.hi - r.lo, s.stride);
+          zero(out + r.hi, s.out_w - r.hi);
+        }
+      }
+}
+
 // The general col2im walk the SIMD variants share: for every X_col row
 // (c, i, j) and output row oh that lands inside the image, add_run(d, q, n)
 // adds the n contiguous values q[0 .. n) into d[0 .. n) (stride 1, the ISA's
