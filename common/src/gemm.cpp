@@ -98,19 +98,24 @@ void scale_c(int M, int N, float beta, float* C, int ldc) {
 }
 
 // How the threads share C: by blocks of columns (each thread reads all of A
-// and its own columns of B) or of rows, in whole register tiles, so that
-// every element is computed by the same instructions whatever the split.
+// and its own columns of B) or of rows. Every element of C is summed in the
+// same order whatever the split (the K blocks depend on K alone), so the bits
+// of C do not depend on the thread count; rows go in whole register tiles,
+// columns in whole vectors.
 struct Split {
   int threads;
   bool by_columns;
 };
 
 Split choose_split(int M, int N, int K, Tile tile, int wanted) {
-  // Below about 100 µs of work (2·10⁷ flops) a second thread gains little
-  // and waking it can cost more, on a busy machine several milliseconds.
+  // Below about 20 µs of work (2·10⁶ flops) a second thread gains little and
+  // waking it can cost more (on a busy machine, when the other thread has
+  // been descheduled, much more). Above it, splitting pays: the chapter-5
+  // MLP's 64×128×256 layers took a fifth of a two-thread step on one thread
+  // when this bound was 2·10⁷.
   const double flops = 2.0 * M * static_cast<double>(N) * K;
-  if (wanted <= 1 || flops < 2.0e7) return {1, true};
-  const int col_tiles = (N + tile.nr - 1) / tile.nr;
+  if (wanted <= 1 || flops < 2.0e6) return {1, true};
+  const int col_tiles = (N + tile.nv - 1) / tile.nv;
   const int row_tiles = (M + tile.mr - 1) / tile.mr;
   // The busiest thread's share, relative to a perfect split: pick the
   // dimension that balances better (columns on a tie: no B copied twice).
@@ -120,7 +125,7 @@ Split choose_split(int M, int N, int K, Tile tile, int wanted) {
   };
   const bool cols_ok = col_tiles >= wanted, rows_ok = row_tiles >= wanted;
   if (cols_ok && rows_ok)
-    return {wanted, imbalance(col_tiles, tile.nr, N) <= imbalance(row_tiles, tile.mr, M)};
+    return {wanted, imbalance(col_tiles, tile.nv, N) <= imbalance(row_tiles, tile.mr, M)};
   if (cols_ok) return {wanted, true};
   if (rows_ok) return {wanted, false};
   // Fewer tiles than threads: one thread per tile of the longer dimension.
@@ -137,8 +142,8 @@ int part_begin(int t, int parts, int extent, int tile_size) {
 void run_split(const Problem& p, const Variant& v, Split split) {
   auto work = [&](int t) {
     if (split.by_columns) {
-      const int n0 = part_begin(t, split.threads, p.N, v.tile.nr);
-      const int n1 = part_begin(t + 1, split.threads, p.N, v.tile.nr);
+      const int n0 = part_begin(t, split.threads, p.N, v.tile.nv);
+      const int n1 = part_begin(t + 1, split.threads, p.N, v.tile.nv);
       if (n1 > n0) v.slice(p, 0, p.M, n0, n1);
     } else {
       const int m0 = part_begin(t, split.threads, p.M, v.tile.mr);

@@ -16,8 +16,11 @@ namespace nn::ch02 {
 
 namespace {
 
+// The views come by value: passed by reference to a function that may throw,
+// they would count as escaped, and the element loops after the check would
+// reload their pointers and sizes on every step instead of vectorising.
 template <typename A, typename B>
-void check_same_shape(const char* what, const A& a, const B& b) {
+void check_same_shape(const char* what, A a, B b) {
   if (!(a.shape() == b.shape()))
     throw Error(std::string(what) + ": shapes differ, " + a.shape().str() + " vs " + b.shape().str());
 }

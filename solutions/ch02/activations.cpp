@@ -14,8 +14,11 @@ namespace nn::ch02 {
 
 namespace {
 
+// The views come by value: passed by reference to a function that may throw,
+// they would count as escaped, and the element loops after the check would
+// reload their pointers and sizes on every step instead of vectorising.
 template <typename A, typename B>
-void check_same_shape(const char* what, const A& a, const B& b) {
+void check_same_shape(const char* what, A a, B b) {
   if (!(a.shape() == b.shape()))
     throw Error(std::string(what) + ": shapes differ, " + a.shape().str() + " vs " + b.shape().str());
 }
@@ -146,7 +149,10 @@ void relu_backward(TensorView<T> dz, TensorView<const T> da, TensorView<const T>
   check_backward("relu_backward", dz, da, z, a);
   // BEGIN EXERCISE 2.3 (the rectifiers backward)
   //! a = max(0, z): the gradient passes where z > 0 and is stopped elsewhere.
-  for (std::int64_t i = 0; i < dz.size(); ++i) dz[i] += z[i] > T(0) ? da[i] : T(0);  // branch-free: vectorises
+  for (std::int64_t i = 0; i < dz.size(); ++i) {
+    const T d = da[i];  // read on every path, so the select below needs no branch and vectorises
+    dz[i] += z[i] > T(0) ? d : T(0);
+  }
   // END EXERCISE
 }
 

@@ -147,8 +147,10 @@ TEST_CASE("gemm: the result does not depend on the thread count (bit-identical)"
   // ones that stay on one thread.
   // 500×40×800 and 300×100×900: several K blocks, and row blocks whose size
   // depends on the part of C a thread has.
+  // 64×256×300: split by columns in whole vectors, at 128 on two threads and
+  // at 96 and 176 on three, inside a register tile.
   const Shape shapes[] = {{64, 700, 300}, {500, 40, 270}, {6, 3000, 25},  {33, 33, 33},
-                          {384, 169, 300}, {500, 40, 800}, {300, 100, 900}};
+                          {384, 169, 300}, {500, 40, 800}, {300, 100, 900}, {64, 256, 300}};
   for (nn::SimdLevel level : nn::available_simd_levels()) {
     nn::set_simd_level(level);
     std::uint64_t seed = 11;

@@ -26,14 +26,17 @@ struct Problem {
   bool pack_b;
 };
 
-// The register tile of each variant (the micro-kernel's MR × NR), which the
-// driver needs to split the work between threads on tile boundaries.
+// The register tile of each variant (the micro-kernel's MR × NR), and nv,
+// the vector width its edge kernels work in, which the driver needs to split
+// the work between threads: rows in whole tiles, columns in whole vectors (a
+// 256-wide C is then 128 + 128 on two threads rather than 144 + 112; a thread's
+// last tile just runs the narrower kernel).
 struct Tile {
-  int mr, nr;
+  int mr, nr, nv;
 };
-inline constexpr Tile kTileScalar{4, 16};
-inline constexpr Tile kTileAvx2{6, 16};
-inline constexpr Tile kTileAvx512{8, 48};
+inline constexpr Tile kTileScalar{4, 16, 16};
+inline constexpr Tile kTileAvx2{6, 16, 8};
+inline constexpr Tile kTileAvx512{8, 48, 16};
 
 // Computes the block C[m0:m1, n0:n1] of C = alpha·op(A)·op(B) + beta·C.
 // Different threads may call these at once on disjoint blocks.
