@@ -13,41 +13,36 @@
 # steps after a warm-up, and the table gives the median over the rounds of
 # those figures and the median of the per-round ratios.
 #
-# PyTorch runs in its best configuration on this machine, exactly as
-# bench/compare_mlp.sh sets it up: OPENBLAS_CORETYPE unset (an environment
-# that forces Haswell kernels halves OpenBLAS's speed), OPENBLAS_NUM_THREADS
-# equal to the thread count (torch.set_num_threads does not limit OpenBLAS's
-# own pool), tcmalloc preloaded, and torch.set_num_threads(threads).
+# PyTorch runs tuned as described in bench/compare_lib.sh, and in the faster
+# of its two memory layouts (bench/pytorch_lenet5.py --layout auto: NCHW or
+# channels_last, timed afresh in every run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/compare_lib.sh
 build=${1:-build/release}
 rounds=${2:-3}
 steps=${STEPS:-60}
 repeats=${REPEATS:-5}
 ours=$build/bin/bench_lenet5_train
 [ -x "$ours" ] || { echo "compare_lenet5: build first (cmake --build --preset release --target bench_lenet5_train)" >&2; exit 1; }
-tcmalloc=$(ls /usr/lib/*/libtcmalloc_minimal.so.4 2>/dev/null | head -1 || true)
-[ -n "$tcmalloc" ] || echo "compare_lenet5: note: libtcmalloc-minimal4 not installed; PyTorch runs without it" >&2
-/usr/bin/python3 -c "import torch" 2>/dev/null || { echo "compare_lenet5: python3-torch is not installed (bash tools/install-deps.sh)" >&2; exit 1; }
+compare_require compare_lenet5
 
-rate() { grep " $1 " <<<"$2" | sed -E 's/.*median ([0-9]+).*/\1/'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+rate() { grep " $1 images/s" <<<"$2" | sed -E 's/.*median ([0-9]+).*/\1/'; }
 
 # values["ours training 1"] = "r1 r2 ..." (one figure per round), likewise torch and the ratios.
 declare -A values
 run_ours() {
   "$ours" --threads "$1" --batch 64 --steps "$steps" --repeats "$repeats"
 }
-run_torch() {
-  env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS="$1" OMP_NUM_THREADS="$1" ${tcmalloc:+LD_PRELOAD=$tcmalloc} \
-    /usr/bin/python3 bench/pytorch_lenet5.py --threads "$1" --batch 64 --steps "$steps" --repeats "$repeats"
+run_torch_lenet5() {
+  run_torch "$1" bench/pytorch_lenet5.py --batch 64 --steps "$steps" --repeats "$repeats"
 }
 for ((r = 1; r <= rounds; ++r)); do
   for threads in 1 2; do
     if ((r % 2)); then
-      o=$(run_ours "$threads"); t=$(run_torch "$threads")
+      o=$(run_ours "$threads"); t=$(run_torch_lenet5 "$threads")
     else
-      t=$(run_torch "$threads"); o=$(run_ours "$threads")
+      t=$(run_torch_lenet5 "$threads"); o=$(run_ours "$threads")
     fi
     echo "round $r/$rounds, threads=$threads:"
     sed 's/^/  /' <<<"$o"
@@ -56,7 +51,7 @@ for ((r = 1; r <= rounds; ++r)); do
       a=$(rate "$what" "$o"); b=$(rate "$what" "$t")
       values["ours $what $threads"]+="$a "
       values["torch $what $threads"]+="$b "
-      values["ratio $what $threads"]+="$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f", a / b }') "
+      values["ratio $what $threads"]+="$(ratio "$a" "$b") "
     done
   done
 done
