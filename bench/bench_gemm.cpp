@@ -181,6 +181,13 @@ void pairwise(const std::vector<Shape>& all, const std::vector<Lib>& libs, const
       for (int r = -1; r < rounds; ++r)
         for (Lib lib : libs) {
           set_threads(lib, t);
+          // Untimed calls for 20 ms first: after the pause below, this
+          // virtual machine's second vCPU may have been parked, and the
+          // first parallel calls then wait milliseconds for it to wake
+          // (measured: 64×256×784 on two threads at 11-31 GFLOP/s for the
+          // first 11 calls after a 10 ms pause, 140-180 after).
+          if (t > 1)
+            for (const auto w0 = clock::now(); clock::now() - w0 < std::chrono::milliseconds(20);) call(lib, s, o);
           const auto t0 = clock::now();
           for (int i = 0; i < calls; ++i) call(lib, s, o);
           const double dt = std::chrono::duration<double>(clock::now() - t0).count();
