@@ -7,9 +7,10 @@
 // stored). Forward: for one output row, the K filters' two accumulators
 // each (K ≤ 8: at most 16 registers) start at the bias; every tap (i, j)
 // loads its two shifted input vectors once and adds w[k,i,j]·input into all
-// K. Backward: for one filter k and filter row i, F·2 accumulators collect
-// dy·(input shifted by j) over the output rows and are summed horizontally
-// at the end. Shapes outside these limits run the scalar loops.
+// K. Backward: for up to three filters and one filter row i, F accumulators
+// per filter collect dy·(input shifted by j) over the output rows and are
+// summed horizontally at the end. Shapes outside these limits run the scalar
+// loops.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC bug 105593, as in exp_avx512.cpp
 #pragma GCC diagnostic ignored "-Wuninitialized"        // the same bug, in _mm512_reduce_add_ps
