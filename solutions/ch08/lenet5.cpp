@@ -12,6 +12,7 @@
 #include "ch03/dense.hpp"
 #include "ch05/regularization.hpp"
 #include "ch07/conv_backward.hpp"
+#include "nn/conv_filters.hpp"
 #include "nn/conv_single.hpp"
 #include "nn/error.hpp"
 #include "nn/threads.hpp"
@@ -118,6 +119,7 @@ void LeNet5Workspace<T>::prepare(const LeNet5<T>& net, std::int64_t n) {
                       {&z6, s6}, {&a6, s6}, {&d_z6, s6}, {&d_a6, s6}, {&logits, out}, {&prob, out}, {&d_logits, out}})
     *t = Tensor<T>(s);
   col5.prepare(net.c5, n);
+  if constexpr (std::is_same_v<T, float>) c3_taps = Tensor<T>(Shape{net.c3_w.size() / net.c3_w.dim(0), net.c3_w.dim(0)});
   slices.assign(static_cast<std::size_t>(parts), LeNet5SliceBuffers<T>{});
   for (auto& b : slices) b.prepare(net, std::min(n, slice_images));
   last = LeNet5SliceBuffers<T>{};
@@ -183,6 +185,34 @@ void c1_forward(const LeNet5<T>& net, TensorView<T> z1, TensorView<const T> x, L
     ch06::conv2d_forward<T>(z1, x, net.c1_w, net.c1_b, net.c1, buf.col1);
 }
 
+// c3 in float, where the vector kernel takes its shape (AVX-512): the
+// direct convolution of nn/conv_filters.hpp, with no X_col, and the same
+// sums as chapter 6's im2col + GEMM to the bit; elsewhere that im2col +
+// GEMM. Returns whether the slice's X_col was built (col3 then holds it).
+template <typename T>
+FilterLanesConv c3_shape(const LeNet5<T>& net) {
+  return {net.c3.in_channels, net.c3.height, net.c3.width, net.c3.out_channels, net.c3.kernel_h};
+}
+
+template <typename T>
+bool c3_direct(const LeNet5<T>& net) {
+  return std::is_same_v<T, float> && net.c3.stride == 1 && net.c3.pad == 0 && net.c3.dilation == 1 && net.c3.groups == 1 &&
+         net.c3.kernel_h == net.c3.kernel_w && conv_filters_vectorised(c3_shape(net));
+}
+
+template <typename T>
+bool c3_forward(const LeNet5<T>& net, const LeNet5Workspace<T>& ws, TensorView<T> z3, TensorView<const T> p2,
+                LeNet5SliceBuffers<T>& buf) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (c3_direct(net)) {
+      conv_filters_forward(p2.data(), p2.dim(0), c3_shape(net), ws.c3_taps.data(), net.c3_b.data(), z3.data());
+      return false;
+    }
+  }
+  ch06::conv2d_forward<T>(z3, p2, net.c3_w, net.c3_b, net.c3, buf.col3);
+  return true;
+}
+
 }  // namespace
 
 // c1's weight and bias gradients from its output delta for one slice of
@@ -203,6 +233,8 @@ void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<con
     throw Error("lenet5_forward: x must be (N, 1, 28, 28), got " + x.shape().str());
   ws.prepare(net, x.dim(0));
   std::copy(x.data(), x.data() + x.size(), ws.x.data());
+  if constexpr (std::is_same_v<T, float>)
+    if (c3_direct(net)) conv_filters_pack(net.c3_w.data(), c3_shape(net), ws.c3_taps.data());
   // c1 … s4, slice by slice (each slice's X_col and activations stay in cache).
   for_each_slice(ws, [&](int, std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
     const std::int64_t m = b1 - b0;
@@ -210,8 +242,8 @@ void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<con
     buf.lowered1 = slice;
     ch02::tanh_forward<T>(images(ws.a1, b0, m), images(ws.z1, b0, m));
     ch07::avgpool2d_forward<T>(images(ws.p2, b0, m), images(ws.a1, b0, m), net.pool);
-    ch06::conv2d_forward<T>(images(ws.z3, b0, m), images(ws.p2, b0, m), net.c3_w, net.c3_b, net.c3, buf.col3);
-    buf.lowered3 = slice;
+    const bool lowered = c3_forward<T>(net, ws, images(ws.z3, b0, m), images(ws.p2, b0, m), buf);
+    buf.lowered3 = lowered ? slice : -1;
     ch02::tanh_forward<T>(images(ws.a3, b0, m), images(ws.z3, b0, m));
     ch07::avgpool2d_forward<T>(images(ws.p4, b0, m), images(ws.a3, b0, m), net.pool);
   });

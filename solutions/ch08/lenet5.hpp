@@ -88,6 +88,7 @@ struct LeNet5Workspace {
   ch06::Conv2dWorkspace<T> col5;
   Tensor<T> z5, a5, z6, a6, logits, prob;
   Tensor<T> d_logits, d_a6, d_z6, d_a5, d_z5, d_p4;
+  Tensor<T> c3_taps;  // float: c3's weights packed for nn::conv_filters_forward (taps × filters)
   // Per thread: full-size slice buffers and (threads after the first) sums
   // of c1's and c3's gradients; `last` serves the final, shorter slice.
   std::vector<LeNet5SliceBuffers<T>> slices;

@@ -1,0 +1,61 @@
+// conv_filters.hpp — a direct convolution for layers with many filters and
+// short output rows (LeNet-5's c3: 6 → 16 channels, 5×5, 14×14 → 10×10),
+// with the filters across the vector lanes.
+//
+// im2col + GEMM writes every input pixel F·F times into X_col before the
+// multiply reads it back. Here nothing is lowered: for one output row, each
+// output pixel ow keeps a register of 16 filters' sums, and every tap
+// (c, i, j) loads the 16 filters' weights w[·, c, i, j] once and adds
+// w · x[c, oh + i, ow + j] into all of them (the input value broadcast):
+//
+//     acc[ow] (16 lanes: filters k0 … k0+15) += w[k0…k0+15, c, i, j] · x[c, oh+i, ow+j]
+//
+// so the weights are packed tap by tap, 16 filters side by side
+// (conv_filters_pack). Stride 1, no padding.
+//
+// Every output is summed in the same order in every version — from zero,
+// one fused multiply-add per tap in the order c, i, j, then the bias added
+// — the order of chapter 6's im2col + GEMM as well, so the results agree to
+// the bit with it (the LeNet-5 tests compare them).
+#pragma once
+
+#include <cstdint>
+
+#include "nn/cpu.hpp"
+
+namespace nn {
+
+struct FilterLanesConv {
+  int channels = 0, height = 0, width = 0;  // C, H, W of one image
+  int filters = 0;                          // K
+  int kernel = 0;                           // F (F × F filters), stride 1, no padding
+  int out_h() const { return height - kernel + 1; }
+  int out_w() const { return width - kernel + 1; }
+  std::int64_t taps() const { return std::int64_t{channels} * kernel * kernel; }
+};
+
+// w: (K, C, F, F) as stored; wt: (C·F·F, K), taps() · K floats.
+void conv_filters_pack(const float* w, const FilterLanesConv& s, float* wt);
+
+// y (N, K, O_h, O_w) = x (N, C, H, W) ⋆ w + b, from the packed weights; b may be null.
+void conv_filters_forward(const float* x, std::int64_t n, const FilterLanesConv& s, const float* wt,
+                          const float* b, float* y);
+
+// Whether conv_filters_forward runs its vector kernel for this shape at the
+// current SIMD level (AVX-512, K a multiple of 16, O_w ≤ 16, F = 3 or 5); otherwise it
+// runs the scalar loops, and a caller with a faster route should take it.
+bool conv_filters_vectorised(const FilterLanesConv& s);
+
+namespace kernels {
+
+void conv_filters_forward_scalar(const float* x, std::int64_t n, const FilterLanesConv& s, const float* wt,
+                                 const float* b, float* y);
+void conv_filters_forward_avx512(const float* x, std::int64_t n, const FilterLanesConv& s, const float* wt,
+                                 const float* b, float* y);
+using ConvFiltersForwardFn = void (*)(const float*, std::int64_t, const FilterLanesConv&, const float*, const float*,
+                                      float*);
+ConvFiltersForwardFn conv_filters_forward_for(SimdLevel level);  // AVX2 runs the scalar loops
+
+}  // namespace kernels
+
+}  // namespace nn

@@ -1,0 +1,123 @@
+// The filters-across-lanes direct convolution (nn/conv_filters.hpp) that
+// LeNet-5's c3 uses in float: the weight packing, every variant against the
+// scalar definition to the bit (they sum in the same order) on c3's shape
+// and on others (16 and 32 filters, kernels 3 and 5, output rows of 1 to 16
+// pixels, shapes the AVX-512 variant hands to the scalar loops), the scalar
+// definition against the formula computed in double, and bad shapes. Not an
+// exercise: a kernel of nn::common.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "nn/conv_filters.hpp"
+#include "nn/cpu.hpp"
+#include "nn/error.hpp"
+#include "nn/rng.hpp"
+
+using namespace nn;
+
+namespace {
+
+std::vector<float> random_floats(Rng& rng, std::size_t n) {
+  std::vector<float> v(n);
+  for (float& x : v) x = static_cast<float>(rng.uniform(-1, 1));
+  return v;
+}
+
+struct Case {
+  int n, c, h, w, k, f;
+};
+
+// y in double, straight from the definition with the unpacked weights
+// (K, C, F, F): y[k, oh, ow] = b[k] + Σ_{c,i,j} w[k, c, i, j] · x[c, oh + i, ow + j].
+std::vector<double> reference(const Case& t, const std::vector<float>& x, const std::vector<float>& w,
+                              const std::vector<float>& b) {
+  const int oh_count = t.h - t.f + 1, ow_count = t.w - t.f + 1;
+  std::vector<double> y(static_cast<std::size_t>(t.n * t.k * oh_count * ow_count));
+  for (int img = 0; img < t.n; ++img)
+    for (int k = 0; k < t.k; ++k)
+      for (int oh = 0; oh < oh_count; ++oh)
+        for (int ow = 0; ow < ow_count; ++ow) {
+          double sum = static_cast<double>(b[static_cast<std::size_t>(k)]);
+          for (int c = 0; c < t.c; ++c)
+            for (int i = 0; i < t.f; ++i)
+              for (int j = 0; j < t.f; ++j)
+                sum += static_cast<double>(w[static_cast<std::size_t>(((k * t.c + c) * t.f + i) * t.f + j)]) *
+                       static_cast<double>(x[static_cast<std::size_t>(((img * t.c + c) * t.h + oh + i) * t.w + ow + j)]);
+          y[static_cast<std::size_t>(((img * t.k + k) * oh_count + oh) * ow_count + ow)] = sum;
+        }
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("filters-across-lanes convolution: packing puts tap t of filter k at t * K + k", "[ch08][simd]") {
+  const FilterLanesConv s{2, 4, 4, 3, 2};  // 2 channels, 3 filters 2x2: 8 taps
+  std::vector<float> w(24), wt(24, -1.0f);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i);
+  conv_filters_pack(w.data(), s, wt.data());
+  for (int k = 0; k < 3; ++k)
+    for (int t = 0; t < 8; ++t) CHECK(wt[static_cast<std::size_t>(t * 3 + k)] == w[static_cast<std::size_t>(k * 8 + t)]);
+}
+
+TEST_CASE("filters-across-lanes convolution: every variant equals the definition", "[ch08][simd]") {
+  const Case cases[] = {{4, 6, 14, 14, 16, 5},  // LeNet-5's c3 on a slice
+                        {2, 3, 9, 11, 32, 3},   // two groups of 16 filters, 3x3, rows of 9
+                        {1, 2, 20, 20, 16, 5},  // rows of 16, the widest the vector kernel takes
+                        {3, 1, 5, 7, 16, 5},    // a single output row of 3 pixels
+                        {2, 4, 6, 6, 16, 3},    // rows of 4
+                        {1, 2, 21, 21, 16, 5},  // rows of 17: the scalar loops
+                        {2, 3, 8, 8, 8, 3},     // 8 filters: the scalar loops
+                        {1, 2, 9, 9, 16, 4}};   // 4x4 filters: the scalar loops
+  for (const Case& t : cases) {
+    const FilterLanesConv s{t.c, t.h, t.w, t.k, t.f};
+    INFO(t.n << " images " << t.c << "x" << t.h << "x" << t.w << ", " << t.k << " filters " << t.f << "x" << t.f);
+    Rng rng(static_cast<std::uint64_t>(t.h * 1000 + t.k * 10 + t.f));
+    const auto x = random_floats(rng, static_cast<std::size_t>(t.n * t.c * t.h * t.w));
+    const auto w = random_floats(rng, static_cast<std::size_t>(t.k * t.c * t.f * t.f));
+    const auto b = random_floats(rng, static_cast<std::size_t>(t.k));
+    std::vector<float> wt(w.size());
+    conv_filters_pack(w.data(), s, wt.data());
+    const std::size_t out = static_cast<std::size_t>(t.n * t.k * s.out_h() * s.out_w());
+    std::vector<float> y_ref(out, NAN);
+    kernels::conv_filters_forward_scalar(x.data(), t.n, s, wt.data(), b.data(), y_ref.data());
+
+    // The scalar definition against the formula in double: sums of C·F·F
+    // products of values in [−1, 1], rounded once per fused multiply-add.
+    const auto exact = reference(t, x, w, b);
+    double worst = 0.0;
+    for (std::size_t i = 0; i < out; ++i) worst = std::max(worst, std::abs(static_cast<double>(y_ref[i]) - exact[i]));
+    INFO("worst |scalar - double| " << worst);
+    CHECK(worst < 1e-6 * t.c * t.f * t.f);
+    CHECK(worst > 0.0);  // float really was used: the check above can fail
+
+    for (SimdLevel level : available_simd_levels()) {
+      INFO("level " << to_string(level));
+      std::vector<float> y(out, NAN);
+      kernels::conv_filters_forward_for(level)(x.data(), t.n, s, wt.data(), b.data(), y.data());
+      CHECK(std::memcmp(y.data(), y_ref.data(), out * sizeof(float)) == 0);
+      // Without a bias: the same sums, nothing added.
+      std::vector<float> y0(out, NAN), y0_ref(out, NAN);
+      kernels::conv_filters_forward_for(level)(x.data(), t.n, s, wt.data(), nullptr, y0.data());
+      kernels::conv_filters_forward_scalar(x.data(), t.n, s, wt.data(), nullptr, y0_ref.data());
+      CHECK(std::memcmp(y0.data(), y0_ref.data(), out * sizeof(float)) == 0);
+    }
+  }
+}
+
+TEST_CASE("filters-across-lanes convolution: which shapes the vector kernel takes", "[ch08][simd]") {
+  const bool avx512 = simd_level() == SimdLevel::Avx512;
+  CHECK(conv_filters_vectorised({6, 14, 14, 16, 5}) == avx512);
+  CHECK(conv_filters_vectorised({6, 14, 14, 32, 3}) == avx512);
+  CHECK_FALSE(conv_filters_vectorised({6, 14, 14, 8, 5}));   // not a multiple of 16 filters
+  CHECK_FALSE(conv_filters_vectorised({6, 21, 21, 16, 5}));  // rows of 17
+  CHECK_FALSE(conv_filters_vectorised({6, 14, 14, 16, 4}));  // 4x4 filters
+}
+
+TEST_CASE("filters-across-lanes convolution: a shape with no output is an error", "[ch08][simd]") {
+  std::vector<float> x(64), wt(400), y(64);
+  CHECK_THROWS_AS(conv_filters_forward(x.data(), 1, {1, 4, 4, 16, 5}, wt.data(), nullptr, y.data()), Error);
+  CHECK_THROWS_WITH(conv_filters_pack(wt.data(), {0, 4, 4, 16, 3}, wt.data()), Catch::Contains("bad shape"));
+}
