@@ -103,6 +103,14 @@ template <typename T>
 void c1_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w, TensorView<T> d_b,
                  TensorView<const T> delta, LeNet5SliceBuffers<T>& buf);
 
+// c3's gradients for one slice (input x: s2's output for those images,
+// output delta): weight and bias gradients added into d_w and d_b, the
+// input's delta into d_x. What the backward pass calls for c3: in float it
+// may run a direct kernel instead of the lecture's conv2d_backward.
+template <typename T>
+void c3_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w, TensorView<T> d_b,
+                 TensorView<T> d_x, TensorView<const T> delta, LeNet5SliceBuffers<T>& buf);
+
 // Forward pass on x (N, 1, 28, 28); the logits are ws.logits (N, 10).
 template <typename T>
 void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<const T> x);

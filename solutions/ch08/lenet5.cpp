@@ -15,6 +15,8 @@
 #include "nn/conv_filters.hpp"
 #include "nn/conv_single.hpp"
 #include "nn/error.hpp"
+#include "nn/gemm.hpp"
+#include "nn/im2col.hpp"
 #include "nn/threads.hpp"
 
 namespace nn::ch08 {
@@ -227,6 +229,34 @@ void c1_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w,
     ch07::conv2d_backward<T>(TensorView<T>(), d_w, d_b, delta, net.c1_w, net.c1, buf.col1);
 }
 
+// c3's gradients for one slice (input x = s2's output, output delta):
+// weights and bias added into d_w and d_b, the input's delta into d_x. In
+// float where the vector kernel takes c3's shape: the weight gradient by
+// nn::conv_filters_backward (no X_col), the input's as Wᵀ·δ per image and
+// col2im; otherwise the lecture's conv2d_backward over the slice's X_col
+// (which for_each_backward_slice has lowered into buf.col3).
+template <typename T>
+void c3_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w, TensorView<T> d_b,
+                 TensorView<T> d_x, TensorView<const T> delta, LeNet5SliceBuffers<T>& buf) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (c3_direct(net)) {
+      const std::int64_t m = x.dim(0);
+      conv_filters_backward(x.data(), delta.data(), m, c3_shape(net), d_w.data(), d_b.data());
+      const Im2colShape s = net.c3.im2col_shape();
+      const int rows = static_cast<int>(s.rows()), positions = static_cast<int>(s.cols());
+      const std::int64_t in_image = x.size() / m, out_image = delta.size() / m;
+      float* col = buf.col3.col.data();  // one image's ∂L/∂X_col at a time
+      for (std::int64_t i = 0; i < m; ++i) {
+        gemm(Trans::Yes, Trans::No, rows, positions, net.c3.out_channels, 1.0f, net.c3_w.data(), rows,
+             delta.data() + i * out_image, positions, 0.0f, col, positions);
+        col2im(col, s, d_x.data() + i * in_image, positions);
+      }
+      return;
+    }
+  }
+  ch07::conv2d_backward<T>(d_x, d_w, d_b, delta, net.c3_w, net.c3, buf.col3);
+}
+
 template <typename T>
 void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<const T> x) {
   if (x.rank() != 4 || x.dim(1) != 1 || x.dim(2) != net.height || x.dim(3) != net.width)
@@ -269,7 +299,7 @@ void for_each_backward_slice(LeNet5<T>& net, LeNet5Workspace<T>& ws, Body&& body
     const std::int64_t m = b1 - b0;
     if (!std::is_same_v<T, float> && buf.lowered1 != slice)
       ch06::conv2d_lower<T>(images(ws.x, b0, m), net.c1, buf.col1);
-    if (buf.lowered3 != slice) ch06::conv2d_lower<T>(images(ws.p2, b0, m), net.c3, buf.col3);
+    if (!c3_direct(net) && buf.lowered3 != slice) ch06::conv2d_lower<T>(images(ws.p2, b0, m), net.c3, buf.col3);
     for (Tensor<T>* d : {&buf.d_a3, &buf.d_z3, &buf.d_p2, &buf.d_a1, &buf.d_z1}) d->fill(T(0));
     SliceGrads<T> g{net.d_c1_w, net.d_c1_b, net.d_c3_w, net.d_c3_b};
     if (part > 0) {
@@ -304,8 +334,8 @@ T lenet5_backward(LeNet5<T>& net, LeNet5Workspace<T>& ws, std::span<const int> l
   //! The whole batch: output dense → tanh(f6) → f6 dense (over flatten(a5)) → tanh(c5) → c5 conv.
   //! Then per slice (images b0 … b0 + m − 1; images(t, b0, m) is that block of a
   //! whole-batch tensor; the slice's deltas are in buf, its gradients go to g):
-  //!   s4 avg-pool → tanh(c3) → c3 conv (X_col in buf.col3) → s2 avg-pool → tanh(c1)
-  //!   → c1: c1_backward(net, images(ws.x, b0, m), g.c1_w, g.c1_b, buf.d_z1, buf)
+  //!   s4 avg-pool → tanh(c3) → c3: c3_backward(net, images(ws.p2, b0, m), g.c3_w, g.c3_b, buf.d_p2, buf.d_z3, buf)
+  //!   → s2 avg-pool → tanh(c1) → c1: c1_backward(net, images(ws.x, b0, m), g.c1_w, g.c1_b, buf.d_z1, buf)
   //!   (no d_x: the image's gradient is of no use),
   //! inside for_each_backward_slice(net, ws, [&](std::int64_t b0, std::int64_t m,
   //!                                LeNet5SliceBuffers<T>& buf, SliceGrads<T>& g) { ... });
@@ -319,7 +349,7 @@ T lenet5_backward(LeNet5<T>& net, LeNet5Workspace<T>& ws, std::span<const int> l
                                        SliceGrads<T>& g) {
     ch07::avgpool2d_backward<T>(buf.d_a3, images(ws.d_p4, b0, m), net.pool);
     ch02::tanh_backward<T>(buf.d_z3, buf.d_a3, images(ws.z3, b0, m), images(ws.a3, b0, m));
-    ch07::conv2d_backward<T>(buf.d_p2, g.c3_w, g.c3_b, buf.d_z3, net.c3_w, net.c3, buf.col3);
+    c3_backward<T>(net, images(ws.p2, b0, m), g.c3_w, g.c3_b, buf.d_p2, buf.d_z3, buf);
     ch07::avgpool2d_backward<T>(buf.d_a1, buf.d_p2, net.pool);
     ch02::tanh_backward<T>(buf.d_z1, buf.d_a1, images(ws.z1, b0, m), images(ws.a1, b0, m));
     c1_backward<T>(net, images(ws.x, b0, m), g.c1_w, g.c1_b, buf.d_z1, buf);
@@ -341,6 +371,8 @@ void lenet5_predictions(const LeNet5Workspace<T>& ws, std::span<int> out) {
   template struct LeNet5Workspace<T>;                                                                   \
   template void c1_backward<T>(const LeNet5<T>&, TensorView<const T>, TensorView<T>, TensorView<T>,            \
                                TensorView<const T>, LeNet5SliceBuffers<T>&);                                                                  \
+  template void c3_backward<T>(const LeNet5<T>&, TensorView<const T>, TensorView<T>, TensorView<T>, TensorView<T>, \
+                               TensorView<const T>, LeNet5SliceBuffers<T>&);                                       \
   template void lenet5_forward<T>(const LeNet5<T>&, LeNet5Workspace<T>&, TensorView<const T>);         \
   template T lenet5_backward<T>(LeNet5<T>&, LeNet5Workspace<T>&, std::span<const int>);                \
   template void lenet5_predictions<T>(const LeNet5Workspace<T>&, std::span<int>);

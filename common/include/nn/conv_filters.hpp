@@ -41,7 +41,20 @@ void conv_filters_pack(const float* w, const FilterLanesConv& s, float* wt);
 void conv_filters_forward(const float* x, std::int64_t n, const FilterLanesConv& s, const float* wt,
                           const float* b, float* y);
 
-// Whether conv_filters_forward runs its vector kernel for this shape at the
+// The weight and bias gradients of the same layer for a block of images,
+// added into d_w (K, C, F, F: the stored layout) and d_b (may be null):
+//   d_w[k, c, i, j] += Σ_{image, oh, ow} dy[k, oh, ow] · x[c, oh + i, ow + j]
+//   d_b[k]          += Σ_{image, oh, ow} dy[k, oh, ow]
+// The vector kernel holds the F·F sums of one channel for 16 filters in
+// registers, reading dy through a copy with the filters side by side
+// (dy[oh, ow, k]), and adds each finished sum into d_w once. Its sums, like
+// the forward pass's, run in one order (images, then oh, ow; one fused
+// multiply-add a term, from zero; the bias sums plain additions from zero)
+// in every version.
+void conv_filters_backward(const float* x, const float* dy, std::int64_t n, const FilterLanesConv& s, float* d_w,
+                           float* d_b);
+
+// Whether conv_filters_forward and _backward run their vector kernels for this shape at the
 // current SIMD level (AVX-512, K a multiple of 16, O_w ≤ 16, F = 3 or 5); otherwise it
 // runs the scalar loops, and a caller with a faster route should take it.
 bool conv_filters_vectorised(const FilterLanesConv& s);
@@ -55,6 +68,13 @@ void conv_filters_forward_avx512(const float* x, std::int64_t n, const FilterLan
 using ConvFiltersForwardFn = void (*)(const float*, std::int64_t, const FilterLanesConv&, const float*, const float*,
                                       float*);
 ConvFiltersForwardFn conv_filters_forward_for(SimdLevel level);  // AVX2 runs the scalar loops
+void conv_filters_backward_scalar(const float* x, const float* dy, std::int64_t n, const FilterLanesConv& s,
+                                  float* d_w, float* d_b);
+void conv_filters_backward_avx512(const float* x, const float* dy, std::int64_t n, const FilterLanesConv& s,
+                                  float* d_w, float* d_b);
+using ConvFiltersBackwardFn = void (*)(const float*, const float*, std::int64_t, const FilterLanesConv&, float*,
+                                       float*);
+ConvFiltersBackwardFn conv_filters_backward_for(SimdLevel level);
 
 }  // namespace kernels
 

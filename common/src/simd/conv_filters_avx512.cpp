@@ -13,6 +13,7 @@
 #include <array>
 #include <cstddef>
 #include <utility>
+#include <vector>
 
 #include "nn/conv_filters.hpp"
 
@@ -62,7 +63,80 @@ constexpr std::array<RowFn, sizeof...(I)> row_kernels(std::index_sequence<I...>)
 constexpr auto kRow3 = row_kernels<3>(std::make_index_sequence<16>{});
 constexpr auto kRow5 = row_kernels<5>(std::make_index_sequence<16>{});
 
+// The backward pass for filters k0 … k0 + 15 and input channel c: F·F
+// accumulators (one per tap (i, j), 16 filters each), over every image and
+// output pixel: acc[i][j] += dy[·, oh, ow] · x[c, oh + i, ow + j]. dyt holds
+// dy with the filters side by side: dyt[(image·P + p)·K + k].
+// GCC's predictive commoning (-O3) would carry input values from one output
+// pixel to the next (x[oh + i, ow + j + 1] is the next pixel's x[.., j]) at
+// the price of spilling the row pointers: off for this function.
+#pragma GCC push_options
+#pragma GCC optimize("no-predictive-commoning")
+template <int F>
+void backward_channel(const float* x, const float* dyt, std::int64_t n, const FilterLanesConv& s, int k0, int c,
+                      float* d_w) {
+  const int oh_count = s.out_h(), ow_count = s.out_w(), k_count = s.filters;
+  const std::int64_t plane = std::int64_t{s.height} * s.width, in_image = s.channels * plane;
+  __m512 acc[F * F];
+#pragma GCC unroll 32
+  for (int t = 0; t < F * F; ++t) acc[t] = _mm512_setzero_ps();
+  const float* d = dyt + k0;
+  for (std::int64_t img = 0; img < n; ++img) {
+    const float* in = x + img * in_image + c * plane;
+    for (int oh = 0; oh < oh_count; ++oh)
+      for (int ow = 0; ow < ow_count; ++ow, d += k_count) {
+        const __m512 dv = _mm512_loadu_ps(d);
+        const float* row = in + oh * s.width + ow;
+#pragma GCC unroll 8
+        for (int i = 0; i < F; ++i, row += s.width)
+#pragma GCC unroll 8
+          for (int j = 0; j < F; ++j) acc[i * F + j] = _mm512_fmadd_ps(dv, _mm512_set1_ps(row[j]), acc[i * F + j]);
+      }
+  }
+  // Lane l of acc[t] is filter k0 + l's tap t of channel c.
+  alignas(64) float lanes[16];
+  const std::int64_t taps = s.taps();
+#pragma GCC unroll 32
+  for (int t = 0; t < F * F; ++t) {
+    _mm512_store_ps(lanes, acc[t]);
+    for (int l = 0; l < 16; ++l) d_w[(k0 + l) * taps + c * F * F + t] += lanes[l];
+  }
+}
+#pragma GCC pop_options
+
 }  // namespace
+
+void conv_filters_backward_avx512(const float* x, const float* dy, std::int64_t n, const FilterLanesConv& s,
+                                  float* d_w, float* d_b) {
+  if (s.filters % 16 != 0 || s.out_w() > 16 || (s.kernel != 3 && s.kernel != 5))
+    return conv_filters_backward_scalar(x, dy, n, s, d_w, d_b);
+  // dy with the filters side by side, in a buffer that only grows.
+  const std::int64_t positions = std::int64_t{s.out_h()} * s.out_w();
+  thread_local std::vector<float> dyt;
+  if (dyt.size() < static_cast<std::size_t>(n * positions * s.filters))
+    dyt.resize(static_cast<std::size_t>(n * positions * s.filters));
+  for (std::int64_t img = 0; img < n; ++img)
+    for (int k = 0; k < s.filters; ++k) {
+      const float* src = dy + (img * s.filters + k) * positions;
+      float* dst = dyt.data() + img * positions * s.filters + k;
+      for (std::int64_t p = 0; p < positions; ++p) dst[p * s.filters] = src[p];
+    }
+  // The bias sums: one vector a position, 16 filters' running sums side by
+  // side (one addition at a time per filter, as in the scalar loop).
+  if (d_b)
+    for (int k0 = 0; k0 < s.filters; k0 += 16) {
+      __m512 sum = _mm512_setzero_ps();
+      for (std::int64_t q = 0; q < n * positions; ++q) sum = _mm512_add_ps(sum, _mm512_loadu_ps(dyt.data() + q * s.filters + k0));
+      _mm512_storeu_ps(d_b + k0, _mm512_add_ps(_mm512_loadu_ps(d_b + k0), sum));
+    }
+  for (int k0 = 0; k0 < s.filters; k0 += 16)
+    for (int c = 0; c < s.channels; ++c) {
+      if (s.kernel == 5)
+        backward_channel<5>(x, dyt.data(), n, s, k0, c, d_w);
+      else
+        backward_channel<3>(x, dyt.data(), n, s, k0, c, d_w);
+    }
+}
 
 void conv_filters_forward_avx512(const float* x, std::int64_t n, const FilterLanesConv& s, const float* wt,
                                  const float* b, float* y) {

@@ -34,6 +34,44 @@ void conv_filters_forward_scalar(const float* x, std::int64_t n, const FilterLan
   }
 }
 
+void conv_filters_backward_scalar(const float* x, const float* dy, std::int64_t n, const FilterLanesConv& s,
+                                  float* d_w, float* d_b) {
+  const int oh_count = s.out_h(), ow_count = s.out_w(), f = s.kernel;
+  const std::int64_t plane = std::int64_t{s.height} * s.width, out_plane = std::int64_t{oh_count} * ow_count;
+  for (int k = 0; k < s.filters; ++k)
+    for (int c = 0; c < s.channels; ++c)
+      for (int i = 0; i < f; ++i)
+        for (int j = 0; j < f; ++j) {
+          float sum = 0.0f;
+          for (std::int64_t img = 0; img < n; ++img) {
+            const float* delta = dy + (img * s.filters + k) * out_plane;
+            const float* in = x + (img * s.channels + c) * plane;
+            for (int oh = 0; oh < oh_count; ++oh)
+              for (int ow = 0; ow < ow_count; ++ow)
+                sum = std::fma(delta[oh * ow_count + ow], in[(oh + i) * s.width + ow + j], sum);
+          }
+          d_w[((std::int64_t{k} * s.channels + c) * f + i) * f + j] += sum;
+        }
+  if (!d_b) return;
+  for (int k = 0; k < s.filters; ++k) {
+    float sum = 0.0f;
+    for (std::int64_t img = 0; img < n; ++img) {
+      const float* delta = dy + (img * s.filters + k) * out_plane;
+      for (std::int64_t p = 0; p < out_plane; ++p) sum += delta[p];
+    }
+    d_b[k] += sum;
+  }
+}
+
+ConvFiltersBackwardFn conv_filters_backward_for(SimdLevel level) {
+#if defined(NN_HAVE_X86_KERNELS)
+  if (level == SimdLevel::Avx512) return conv_filters_backward_avx512;
+#else
+  (void)level;
+#endif
+  return conv_filters_backward_scalar;
+}
+
 ConvFiltersForwardFn conv_filters_forward_for(SimdLevel level) {
 #if defined(NN_HAVE_X86_KERNELS)
   if (level == SimdLevel::Avx512) return conv_filters_forward_avx512;
@@ -47,6 +85,10 @@ ConvFiltersForwardFn conv_filters_forward_for(SimdLevel level) {
 void conv_filters_forward_avx512(const float* x, std::int64_t n, const FilterLanesConv& s, const float* wt,
                                  const float* b, float* y) {
   conv_filters_forward_scalar(x, n, s, wt, b, y);
+}
+void conv_filters_backward_avx512(const float* x, const float* dy, std::int64_t n, const FilterLanesConv& s,
+                                  float* d_w, float* d_b) {
+  conv_filters_backward_scalar(x, dy, n, s, d_w, d_b);
 }
 #endif
 
@@ -65,6 +107,12 @@ void conv_filters_pack(const float* w, const FilterLanesConv& s, float* wt) {
   const std::int64_t taps = s.taps();
   for (int k = 0; k < s.filters; ++k)
     for (std::int64_t t = 0; t < taps; ++t) wt[t * s.filters + k] = w[k * taps + t];
+}
+
+void conv_filters_backward(const float* x, const float* dy, std::int64_t n, const FilterLanesConv& s, float* d_w,
+                           float* d_b) {
+  check(s);
+  kernels::conv_filters_backward_for(simd_level())(x, dy, n, s, d_w, d_b);
 }
 
 bool conv_filters_vectorised(const FilterLanesConv& s) {
