@@ -10,6 +10,7 @@
 #include "nn/error.hpp"
 #include "nn/gemm.hpp"
 #include "nn/im2col.hpp"
+#include "nn/threads.hpp"
 
 namespace nn::ch07 {
 
@@ -44,12 +45,14 @@ void conv2d_backward(TensorView<T> d_x, TensorView<T> d_w, TensorView<T> d_b, Te
   const int kg = g.out_channels / g.groups, rows_g = static_cast<int>(s.rows() / g.groups);
   const int ldi = static_cast<int>(ld);
   // Δ: δ (N, K, P_out) → (K, N·P_out), the layout of Y in the forward pass.
-  for (std::int64_t i = 0; i < n; ++i)
-    for (int k = 0; k < g.out_channels; ++k) {
-      const T* src = delta.data() + (i * g.out_channels + k) * positions;
-      T* dst = ws.mat.data() + k * ld + i * positions;
-      for (std::int64_t p = 0; p < positions; ++p) dst[p] = src[p];
-    }
+  parallel_for(n, 4, [&](std::int64_t first, std::int64_t end) {
+    for (std::int64_t i = first; i < end; ++i)
+      for (int k = 0; k < g.out_channels; ++k) {
+        const T* src = delta.data() + (i * g.out_channels + k) * positions;
+        T* dst = ws.mat.data() + k * ld + i * positions;
+        for (std::int64_t p = 0; p < positions; ++p) dst[p] = src[p];
+      }
+  });
   const T* Delta = ws.mat.data();
   T* X_col = ws.col.data();
   const std::int64_t image = std::int64_t{g.in_channels} * g.height * g.width;

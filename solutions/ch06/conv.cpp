@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "nn/error.hpp"
+#include "nn/threads.hpp"
 #include "nn/gemm.hpp"
 #include "nn/im2col.hpp"
 
@@ -146,13 +147,17 @@ void conv2d_lower(TensorView<const T> x, const Conv2dGeometry& g, Conv2dWorkspac
   ws.prepare(g, n);
   const Im2colShape s = g.im2col_shape();
   const std::int64_t positions = s.cols(), ld = n * positions, image = x.size() / (n ? n : 1);
-  // X_col: image i fills columns i·P_out .. (i + 1)·P_out − 1.
-  for (std::int64_t i = 0; i < n; ++i) {
-    if constexpr (std::is_same_v<T, float>)
-      nn::im2col(x.data() + i * image, s, ws.col.data() + i * positions, ld);
-    else
-      ch06::im2col<T>(x.data() + i * image, s, ws.col.data() + i * positions, ld);
-  }
+  // X_col: image i fills columns i·P_out .. (i + 1)·P_out − 1. The images
+  // are independent, so the threads share them (one thread inside a
+  // parallel region, as in LeNet-5's slices).
+  parallel_for(n, 4, [&](std::int64_t first, std::int64_t end) {
+    for (std::int64_t i = first; i < end; ++i) {
+      if constexpr (std::is_same_v<T, float>)
+        nn::im2col(x.data() + i * image, s, ws.col.data() + i * positions, ld);
+      else
+        ch06::im2col<T>(x.data() + i * image, s, ws.col.data() + i * positions, ld);
+    }
+  });
 }
 
 template <typename T>
@@ -171,13 +176,15 @@ void conv2d_forward(TensorView<T> y, TensorView<const T> x, TensorView<const T> 
          rows_g, ws.col.data() + std::int64_t{grp} * rows_g * ld, static_cast<int>(ld), T(0),
          ws.mat.data() + std::int64_t{grp} * kg * ld, static_cast<int>(ld));
   // (K, N·P_out) → (N, K, O_h, O_w), adding the bias on the way.
-  for (std::int64_t i = 0; i < n; ++i)
-    for (int k = 0; k < g.out_channels; ++k) {
-      const T* src = ws.mat.data() + k * ld + i * positions;
-      T* dst = y.data() + (i * g.out_channels + k) * positions;
-      const T bias = b.size() ? b[k] : T(0);
-      for (std::int64_t p = 0; p < positions; ++p) dst[p] = src[p] + bias;
-    }
+  parallel_for(n, 4, [&](std::int64_t first, std::int64_t end) {
+    for (std::int64_t i = first; i < end; ++i)
+      for (int k = 0; k < g.out_channels; ++k) {
+        const T* src = ws.mat.data() + k * ld + i * positions;
+        T* dst = y.data() + (i * g.out_channels + k) * positions;
+        const T bias = b.size() ? b[k] : T(0);
+        for (std::int64_t p = 0; p < positions; ++p) dst[p] = src[p] + bias;
+      }
+  });
 }
 
 #define NN_CH06_INSTANTIATE(T)                                                                                    \

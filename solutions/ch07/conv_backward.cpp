@@ -8,6 +8,7 @@
 #include "nn/error.hpp"
 #include "nn/gemm.hpp"
 #include "nn/im2col.hpp"
+#include "nn/threads.hpp"
 
 namespace nn::ch07 {
 
@@ -56,12 +57,14 @@ void conv2d_backward(TensorView<T> d_x, TensorView<T> d_w, TensorView<T> d_b, Te
   const int kg = g.out_channels / g.groups, rows_g = static_cast<int>(s.rows() / g.groups);
   const int ldi = static_cast<int>(ld);
   // Δ: δ (N, K, P_out) → (K, N·P_out), the layout of Y in the forward pass.
-  for (std::int64_t i = 0; i < n; ++i)
-    for (int k = 0; k < g.out_channels; ++k) {
-      const T* src = delta.data() + (i * g.out_channels + k) * positions;
-      T* dst = ws.mat.data() + k * ld + i * positions;
-      for (std::int64_t p = 0; p < positions; ++p) dst[p] = src[p];
-    }
+  parallel_for(n, 4, [&](std::int64_t first, std::int64_t end) {
+    for (std::int64_t i = first; i < end; ++i)
+      for (int k = 0; k < g.out_channels; ++k) {
+        const T* src = delta.data() + (i * g.out_channels + k) * positions;
+        T* dst = ws.mat.data() + k * ld + i * positions;
+        for (std::int64_t p = 0; p < positions; ++p) dst[p] = src[p];
+      }
+  });
   const T* Delta = ws.mat.data();
   T* X_col = ws.col.data();
   const std::int64_t image = std::int64_t{g.in_channels} * g.height * g.width;
@@ -92,12 +95,14 @@ void conv2d_backward(TensorView<T> d_x, TensorView<T> d_w, TensorView<T> d_b, Te
     for (int grp = 0; grp < g.groups; ++grp)
       gemm(Trans::Yes, Trans::No, rows_g, ldi, kg, T(1), w.data() + std::int64_t{grp} * kg * rows_g, rows_g,
            Delta + std::int64_t{grp} * kg * ld, ldi, T(0), X_col + std::int64_t{grp} * rows_g * ld, ldi);
-    for (std::int64_t i = 0; i < n; ++i) {
-      if constexpr (std::is_same_v<T, float>)  // the SIMD kernel (nn/im2col.hpp), bit-identical to col2im
-        nn::col2im(X_col + i * positions, s, d_x.data() + i * image, ld);
-      else
-        col2im<T>(X_col + i * positions, s, d_x.data() + i * image, ld);
-    }
+    parallel_for(n, 4, [&](std::int64_t first, std::int64_t end) {  // images are independent
+      for (std::int64_t i = first; i < end; ++i) {
+        if constexpr (std::is_same_v<T, float>)  // the SIMD kernel (nn/im2col.hpp), bit-identical to col2im
+          nn::col2im(X_col + i * positions, s, d_x.data() + i * image, ld);
+        else
+          col2im<T>(X_col + i * positions, s, d_x.data() + i * image, ld);
+      }
+    });
   }
   // END EXERCISE
 }
