@@ -1,0 +1,29 @@
+// pool.hpp — 2×2, stride-2 average pooling of float planes, the case of
+// LeNet-5's s2 and s4 (chapter 7's avgpool2d_forward calls it in float):
+//
+//   y[q, oh, ow] = (((x[q, 2oh, 2ow] + x[q, 2oh, 2ow+1]) + x[q, 2oh+1, 2ow]) + x[q, 2oh+1, 2ow+1]) · 1/4
+//
+// with the additions in that order in every version, so they agree to the
+// bit. The AVX-512 kernel loads two input rows 32 floats at a time, splits
+// each into its even and odd columns with one two-source permute apiece,
+// and adds the four in that order.
+#pragma once
+
+#include <cstdint>
+
+#include "nn/cpu.hpp"
+
+namespace nn {
+
+// x: planes × (H, W); y: planes × (H/2, W/2) (rounded down: a last odd row or
+// column is not pooled).
+void avgpool2x2(const float* x, std::int64_t planes, int height, int width, float* y);
+
+namespace kernels {
+void avgpool2x2_scalar(const float* x, std::int64_t planes, int height, int width, float* y);
+void avgpool2x2_avx512(const float* x, std::int64_t planes, int height, int width, float* y);
+using AvgPool2x2Fn = void (*)(const float*, std::int64_t, int, int, float*);
+AvgPool2x2Fn avgpool2x2_for(SimdLevel level);  // AVX2 runs the scalar loop
+}  // namespace kernels
+
+}  // namespace nn

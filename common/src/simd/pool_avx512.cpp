@@ -1,0 +1,42 @@
+// AVX-512 2×2 average pooling (nn/pool.hpp). Compiled with the AVX-512
+// flags (this file only).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC bug 105593, as in exp_avx512.cpp
+#endif
+#include <immintrin.h>
+
+#include "nn/pool.hpp"
+
+namespace nn::kernels {
+
+void avgpool2x2_avx512(const float* x, std::int64_t planes, int height, int width, float* y) {
+  const int oh_count = height / 2, ow_count = width / 2;
+  // Lane l of the even (odd) permute takes column 2l (2l + 1) of the 32
+  // loaded: indices 0–15 pick from the first vector, 16–31 from the second.
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  const __m512 quarter = _mm512_set1_ps(0.25f);
+  for (std::int64_t q = 0; q < planes; ++q)
+    for (int oh = 0; oh < oh_count; ++oh) {
+      const float* r0 = x + (q * height + 2 * oh) * width;
+      const float* r1 = r0 + width;
+      float* out = y + (q * oh_count + oh) * ow_count;
+      for (int ow = 0; ow < ow_count; ow += 16) {
+        const int outputs = ow_count - ow < 16 ? ow_count - ow : 16;  // 1 … 16 outputs from 2·outputs columns
+        const int cols = 2 * outputs;
+        const __mmask16 m0 = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1u);
+        const __mmask16 m1 = static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0u : (1u << (cols - 16)) - 1u);
+        const float* a = r0 + 2 * ow;
+        const float* b = r1 + 2 * ow;
+        const __m512 a0 = _mm512_maskz_loadu_ps(m0, a), a1 = _mm512_maskz_loadu_ps(m1, a + 16);
+        const __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
+        __m512 s = _mm512_add_ps(_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1));
+        s = _mm512_add_ps(s, _mm512_permutex2var_ps(b0, even, b1));
+        s = _mm512_add_ps(s, _mm512_permutex2var_ps(b0, odd, b1));
+        const __mmask16 store = static_cast<__mmask16>(outputs >= 16 ? 0xFFFF : (1u << outputs) - 1u);
+        _mm512_mask_storeu_ps(out + ow, store, _mm512_mul_ps(s, quarter));
+      }
+    }
+}
+
+}  // namespace nn::kernels

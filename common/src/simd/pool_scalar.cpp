@@ -1,0 +1,40 @@
+// The scalar definition of 2×2 average pooling (nn/pool.hpp) and the dispatcher.
+#include "nn/pool.hpp"
+
+namespace nn {
+namespace kernels {
+
+void avgpool2x2_scalar(const float* x, std::int64_t planes, int height, int width, float* y) {
+  const int oh_count = height / 2, ow_count = width / 2;
+  for (std::int64_t q = 0; q < planes; ++q)
+    for (int oh = 0; oh < oh_count; ++oh) {
+      const float* r0 = x + (q * height + 2 * oh) * width;
+      const float* r1 = r0 + width;
+      float* out = y + (q * oh_count + oh) * ow_count;
+      for (int ow = 0; ow < ow_count; ++ow)
+        out[ow] = (((r0[2 * ow] + r0[2 * ow + 1]) + r1[2 * ow]) + r1[2 * ow + 1]) * 0.25f;
+    }
+}
+
+AvgPool2x2Fn avgpool2x2_for(SimdLevel level) {
+#if defined(NN_HAVE_X86_KERNELS)
+  if (level == SimdLevel::Avx512) return avgpool2x2_avx512;
+#else
+  (void)level;
+#endif
+  return avgpool2x2_scalar;
+}
+
+#if !defined(NN_HAVE_X86_KERNELS)
+void avgpool2x2_avx512(const float* x, std::int64_t planes, int height, int width, float* y) {
+  avgpool2x2_scalar(x, planes, height, width, y);
+}
+#endif
+
+}  // namespace kernels
+
+void avgpool2x2(const float* x, std::int64_t planes, int height, int width, float* y) {
+  kernels::avgpool2x2_for(simd_level())(x, planes, height, width, y);
+}
+
+}  // namespace nn

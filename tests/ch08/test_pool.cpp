@@ -1,0 +1,55 @@
+// 2×2 average pooling (nn/pool.hpp), which chapter 7's avgpool2d_forward
+// runs in float: every variant against the scalar definition to the bit, on
+// LeNet-5's planes (28 and 10 wide), on rows longer than one 32-column load,
+// on odd sizes (the last row and column are not pooled) and on a 2×2 plane;
+// the definition against a hand-worked example. Not an exercise: a kernel
+// of nn::common.
+#include <cstring>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "nn/cpu.hpp"
+#include "nn/pool.hpp"
+#include "nn/rng.hpp"
+
+using namespace nn;
+
+TEST_CASE("2x2 average pooling: the definition on a worked example", "[ch08][simd]") {
+  // One 4×5 plane: the fifth column is not pooled.
+  const float x[] = {1, 2, 3, 4, 100,    //
+                     5, 6, 7, 8, 100,    //
+                     -1, -2, 0, 4, 100,  //
+                     -3, -6, 2, 2, 100};
+  float y[4] = {0, 0, 0, 0};
+  kernels::avgpool2x2_scalar(x, 1, 4, 5, y);
+  CHECK(y[0] == 3.5f);   // (1 + 2 + 5 + 6) / 4
+  CHECK(y[1] == 5.5f);   // (3 + 4 + 7 + 8) / 4
+  CHECK(y[2] == -3.0f);  // (−1 − 2 − 3 − 6) / 4
+  CHECK(y[3] == 2.0f);   // (0 + 4 + 2 + 2) / 4
+}
+
+TEST_CASE("2x2 average pooling: every variant equals the definition", "[ch08][simd]") {
+  struct Case {
+    std::int64_t planes;
+    int h, w;
+  };
+  const Case cases[] = {{24, 28, 28}, {64, 10, 10}, {3, 6, 70}, {2, 9, 33}, {5, 2, 2}, {1, 7, 31}, {2, 4, 64}};
+  for (const Case& c : cases) {
+    INFO(c.planes << " planes " << c.h << "x" << c.w);
+    Rng rng(static_cast<std::uint64_t>(c.h * 100 + c.w));
+    std::vector<float> x(static_cast<std::size_t>(c.planes * c.h * c.w));
+    for (float& v : x) v = static_cast<float>(rng.uniform(-1, 1));
+    const std::size_t out = static_cast<std::size_t>(c.planes * (c.h / 2) * (c.w / 2));
+    // One guard element past the end: nothing may be written there.
+    std::vector<float> ref(out + 1, -7.0f);
+    kernels::avgpool2x2_scalar(x.data(), c.planes, c.h, c.w, ref.data());
+    CHECK(ref[out] == -7.0f);
+    for (SimdLevel level : available_simd_levels()) {
+      INFO("level " << to_string(level));
+      std::vector<float> y(out + 1, -7.0f);
+      kernels::avgpool2x2_for(level)(x.data(), c.planes, c.h, c.w, y.data());
+      CHECK(std::memcmp(y.data(), ref.data(), (out + 1) * sizeof(float)) == 0);
+    }
+  }
+}
