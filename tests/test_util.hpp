@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <sys/wait.h>
 
@@ -60,6 +61,13 @@ inline Dataset bar_images(std::int64_t n, std::uint64_t seed) {
       }
   }
   return d;
+}
+
+// n floats drawn uniformly from [−1, 1).
+inline std::vector<float> random_floats(Rng& rng, std::size_t n) {
+  std::vector<float> v(n);
+  for (float& x : v) x = static_cast<float>(rng.uniform(-1, 1));
+  return v;
 }
 
 }  // namespace nn::test

@@ -13,16 +13,12 @@
 #include "nn/cpu.hpp"
 #include "nn/error.hpp"
 #include "nn/rng.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
+using nn::test::random_floats;
 
 namespace {
-
-std::vector<float> random_floats(Rng& rng, std::size_t n) {
-  std::vector<float> v(n);
-  for (float& x : v) x = static_cast<float>(rng.uniform(-1, 1));
-  return v;
-}
 
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   double worst = 0;
