@@ -2,14 +2,11 @@
 // differences in double, and a training step that allocates no tensor.
 // These tests need exercise 8.1 and the layers it wires (2.2, 3.1, 6.2,
 // 7.1, 7.2, 7.5 and the softmax cross-entropy of chapter 2).
-#include <cstring>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
-#include "ch06/conv.hpp"
 #include "ch08/train.hpp"
-#include "nn/conv_filters.hpp"
 #include "nn/gradcheck.hpp"
 #include "nn/threads.hpp"
 #include "test_util.hpp"
@@ -81,31 +78,4 @@ TEST_CASE("ex8.1 a LeNet-5 training step allocates no tensor", "[ch08][ex8.1]") 
   for (int i = 0; i < 5; ++i) last = lenet5_train_step(net, ws, optimizer, x, labels, 0.05);
   CHECK(detail::tensor_allocations() == before);
   CHECK(last < first);  // the same batch five times: the loss goes down
-}
-
-TEST_CASE("ex6.2 LeNet-5's c3 in float: the direct kernel gives im2col + GEMM's result to the bit", "[ch08][ex6.2]") {
-  // lenet5_forward runs c3 through nn::conv_filters_forward where AVX-512
-  // is there; both sum from zero over (c, i, j) with one fused multiply-add
-  // a term and add the bias last, so the outputs are the same floats.
-  Rng rng(5);
-  const LeNet5<float> net = make_lenet5<float>(rng);
-  Tensor<float> p2(net.c3.input_shape(4)), z_gemm(net.c3.output_shape(4)), z_direct(net.c3.output_shape(4));
-  for (float& v : p2) v = static_cast<float>(rng.uniform(-1, 1));
-  ch06::Conv2dWorkspace<float> ws;
-  ch06::conv2d_forward<float>(z_gemm, p2, net.c3_w, net.c3_b, net.c3, ws);
-  const FilterLanesConv s{net.c3.in_channels, net.c3.height, net.c3.width, net.c3.out_channels, net.c3.kernel_h};
-  std::vector<float> taps(static_cast<std::size_t>(net.c3_w.size()));
-  conv_filters_pack(net.c3_w.data(), s, taps.data());
-  for (SimdLevel level : available_simd_levels()) {
-    INFO("level " << to_string(level));
-    const SimdLevel saved = simd_level();
-    set_simd_level(level);  // the GEMM at this level too
-    ch06::conv2d_forward<float>(z_gemm, p2, net.c3_w, net.c3_b, net.c3, ws);
-    kernels::conv_filters_forward_for(level)(p2.data(), 4, s, taps.data(), net.c3_b.data(), z_direct.data());
-    set_simd_level(saved);
-    if (level == SimdLevel::Avx512)
-      CHECK(std::memcmp(z_gemm.data(), z_direct.data(), static_cast<std::size_t>(z_gemm.size()) * sizeof(float)) == 0);
-    // Other levels' GEMMs sum in other orders: the same values within rounding.
-    for (std::int64_t i = 0; i < z_gemm.size(); ++i) REQUIRE(z_direct[i] == Approx(z_gemm[i]).margin(1e-5));
-  }
 }
