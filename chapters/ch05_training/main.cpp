@@ -26,27 +26,21 @@ namespace {
 using namespace nn;
 using namespace nn::ch05;
 
-struct Options {
-  std::string data = kFashionMnistDir;
+struct Options : nn::cli::TrainingFlags {
+  Options() {
+    data = kFashionMnistDir;
+    lr = 0.02;
+    epochs = 20;
+    step = 12;
+  }
   std::vector<int> hidden = {256, 128};
   std::string activation = "relu";
   std::string init = "he";
-  std::string optimizer = "classic";
-  double momentum = 0.9;
-  double lr = 0.02;
-  double l2 = 0.0;
   double dropout = 0.0;
-  int epochs = 20;
-  std::int64_t batch = 64;
   int patience = 0;
-  std::string schedule = "step";
-  int step = 12;
   bool standardise = false;
   bool mirror = false;
   int shift = 0;
-  int threads = 1;
-  std::int64_t validation = 5000;
-  std::int64_t limit_train = 0;
   std::string checkpoint_out;
   std::string resume;
   bool compare_optimizers = false;
@@ -128,13 +122,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
                   100 * last.validation_accuracy);
       for (const auto& e : r.epochs)
         csv.row(name(kind), {static_cast<double>(e.epoch), oo.lr, e.train_loss, e.validation_accuracy});
-      plot::Series trace;
-      trace.title = name(kind);
-      for (const auto& [x, y] : r.loss_trace) {
-        trace.x.push_back(x);
-        trace.y.push_back(y);
-      }
-      loss_curves.push_back(std::move(trace));
+      loss_curves.push_back(plot::points_series(name(kind), r.loss_trace));
       acc_curves.push_back(plot::epoch_series(name(kind), r.epochs, &EpochRecord::validation_accuracy, 100.0));
     }
     plot::Options po;
@@ -250,37 +238,20 @@ int main(int argc, char** argv) {
   nn::cli::CommonOptions common{"out/ch05_training"};
   nn::cli::add_common_options(app, common);
   Options o;
-  app.add_option("--data", o.data, "Folder with the MNIST-format files (gzipped or not)")->capture_default_str();
+  nn::cli::add_training_flags(app, o);
   app.add_option("--hidden", o.hidden, "Hidden layer widths")->capture_default_str();
   app.add_option("--activation", o.activation, "Hidden activation (relu, tanh, sigmoid, leaky_relu, elu, abs)")
       ->capture_default_str();
   app.add_option("--init", o.init, "Weight initialisation: he or xavier")
       ->check(CLI::IsMember({"he", "xavier", "glorot"}))->capture_default_str();
-  app.add_option("--optimizer", o.optimizer, "sgd, momentum, classic, nesterov, adagrad, rmsprop, adam")
-      ->check(CLI::IsMember({"sgd", "momentum", "classic", "nesterov", "adagrad", "rmsprop", "adam"}))
-      ->capture_default_str();
-  app.add_option("--momentum", o.momentum, "Momentum alpha/mu")->check(CLI::Range(0.0, 0.9999))->capture_default_str();
-  app.add_option("--lr", o.lr, "Learning rate")->check(nn::cli::Positive)->capture_default_str();
-  app.add_option("--l2", o.l2, "L2 strength lambda (weights only)")->check(CLI::Range(0.0, 10.0))->capture_default_str();
   app.add_option("--dropout", o.dropout, "Dropout probability after each hidden layer")
       ->check(CLI::Range(0.0, 0.95))->capture_default_str();
-  app.add_option("--epochs", o.epochs, "Epochs")->check(CLI::Range(1, 100000))->capture_default_str();
-  app.add_option("--batch", o.batch, "Minibatch size")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   app.add_option("--patience", o.patience, "Early stopping patience in epochs (0: off)")
       ->check(CLI::Range(0, 100000))->capture_default_str();
-  app.add_option("--schedule", o.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
-      ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
-  app.add_option("--step", o.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
   app.add_flag("--standardise", o.standardise, "Standardise pixels to mean 0, std 1 (training-set statistics)");
   app.add_flag("--mirror", o.mirror, "Augment: random left-right mirror");
   app.add_option("--shift", o.shift, "Augment: random shifts of up to N pixels")->check(CLI::Range(0, 8))
       ->capture_default_str();
-  app.add_option("--threads", o.threads, "Threads for the matrix multiplies")->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  app.add_option("--validation", o.validation, "Training images held out for validation")
-      ->check(CLI::Range(1, 1000000))->capture_default_str();
-  app.add_option("--limit-train", o.limit_train, "Use only the first N training images (0: all)")
-      ->check(CLI::Range(0, 100000000))->capture_default_str();
   app.add_option("--checkpoint-out", o.checkpoint_out, "Checkpoint file (default: OUT/checkpoint.safetensors)");
   app.add_option("--resume", o.resume, "Resume from a checkpoint saved with optimiser state")->check(CLI::ExistingFile);
   app.add_flag("--compare-optimizers", o.compare_optimizers, "Train the same net under every optimiser");

@@ -27,21 +27,15 @@ namespace {
 using namespace nn;
 using namespace nn::ch07;
 
-struct Options {
-  std::string data = kFashionMnistDir;
+struct Options : nn::cli::TrainingFlags {
+  Options() {
+    data = kFashionMnistDir;
+    lr = 0.02;
+    epochs = 3;
+    step = 2;
+  }
   std::vector<int> filters = {8, 16};
   int kernel = 5;
-  std::string optimizer = "classic";
-  double momentum = 0.9;
-  double lr = 0.02;
-  double l2 = 0.0;
-  int epochs = 3;
-  std::int64_t batch = 64;
-  std::string schedule = "step";
-  int step = 2;
-  int threads = 1;
-  std::int64_t validation = 5000;
-  std::int64_t limit_train = 0;
   int image = 0;
 };
 
@@ -186,12 +180,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   po.xlabel = "epoch";
   po.ylabel = "softmax cross-entropy";
   po.log_y = true;
-  plot::Series trace;
-  trace.title = "training loss";
-  for (const auto& [x, y] : r.loss_trace) {
-    trace.x.push_back(x);
-    trace.y.push_back(y);
-  }
+  plot::Series trace = plot::points_series("training loss", r.loss_trace);
   plot::lines(out + "/loss.png", {trace}, po);
   po.title = "Small CNN: accuracy";
   po.ylabel = "accuracy (%)";
@@ -219,28 +208,11 @@ int main(int argc, char** argv) {
   nn::cli::CommonOptions common{"out/ch07_cnn"};
   nn::cli::add_common_options(app, common);
   Options o;
-  app.add_option("--data", o.data, "Folder with the MNIST-format files (gzipped or not)")->capture_default_str();
+  nn::cli::add_training_flags(app, o);
   app.add_option("--filters", o.filters, "Filters of conv1 and conv2")
       ->expected(2)->check(CLI::Range(1, 512))->capture_default_str();
   app.add_option("--kernel", o.kernel, "Filter size F (odd: same padding)")
       ->check(CLI::IsMember({1, 3, 5, 7}))->capture_default_str();
-  app.add_option("--optimizer", o.optimizer, "sgd, momentum, classic, nesterov, adagrad, rmsprop, adam")
-      ->check(CLI::IsMember({"sgd", "momentum", "classic", "nesterov", "adagrad", "rmsprop", "adam"}))
-      ->capture_default_str();
-  app.add_option("--momentum", o.momentum, "Momentum alpha/mu")->check(CLI::Range(0.0, 0.9999))->capture_default_str();
-  app.add_option("--lr", o.lr, "Learning rate")->check(nn::cli::Positive)->capture_default_str();
-  app.add_option("--l2", o.l2, "L2 strength lambda (weights only)")->check(CLI::Range(0.0, 10.0))->capture_default_str();
-  app.add_option("--epochs", o.epochs, "Epochs")->check(CLI::Range(1, 100000))->capture_default_str();
-  app.add_option("--batch", o.batch, "Minibatch size")->check(CLI::Range(1, 1 << 16))->capture_default_str();
-  app.add_option("--schedule", o.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
-      ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
-  app.add_option("--step", o.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
-  app.add_option("--threads", o.threads, "Threads for the matrix multiplies")->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  app.add_option("--validation", o.validation, "Training images held out for validation")
-      ->check(CLI::Range(1, 1000000))->capture_default_str();
-  app.add_option("--limit-train", o.limit_train, "Use only the first N training images (0: all)")
-      ->check(CLI::Range(0, 100000000))->capture_default_str();
   app.add_option("--image", o.image, "Test image whose activation maps are drawn")->check(CLI::Range(0, 1000000))
       ->capture_default_str();
   return nn::cli::run(app, argc, argv, common, [&] {

@@ -38,22 +38,16 @@ namespace {
 using namespace nn;
 using namespace nn::ch08;
 
-struct Options {
-  std::string data = kFashionMnistDir;
-  std::string optimizer = "classic";
-  double momentum = 0.9;
-  double lr = 0.05;
-  int epochs = 5;
-  std::int64_t batch = 64;
-  std::string schedule = "step";
-  int step = 4;
-  int threads = 1;
-  std::int64_t validation = 5000;
-  std::int64_t limit_train = 0;
+struct Options : nn::cli::TrainingFlags {
+  Options() {
+    data = kFashionMnistDir;
+    lr = 0.05;
+    epochs = 5;
+    step = 4;
+  }
   int patience = 0;
   bool mirror = false;
   int shift = 0;
-  double l2 = 0.0;
   std::string eval;
   std::string variant = "modern";  // or "1998": LeCun et al.'s network (ch08/lenet1998.hpp)
   bool validation_given = false;  // --validation on the command line
@@ -363,12 +357,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   po.xlabel = "epoch";
   po.ylabel = "softmax cross-entropy";
   po.log_y = true;
-  plot::Series trace;
-  trace.title = "training loss";
-  for (const auto& [x, y] : r.loss_trace) {
-    trace.x.push_back(x);
-    trace.y.push_back(y);
-  }
+  plot::Series trace = plot::points_series("training loss", r.loss_trace);
   if (trace.x.size() < 2) {  // epochs of fewer than 50 minibatches: one point per epoch instead
     po.title = "LeNet-5: training loss (mean of each epoch)";
     trace = plot::epoch_series("training loss", r.epochs, &ch05::EpochRecord::train_loss);
@@ -413,32 +402,15 @@ int main(int argc, char** argv) {
   nn::cli::CommonOptions common{"out/ch08_lenet5"};
   nn::cli::add_common_options(app, common);
   Options o;
-  app.add_option("--data", o.data, "Folder with the MNIST-format files (gzipped or not)")->capture_default_str();
-  app.add_option("--optimizer", o.optimizer, "sgd, momentum, classic, nesterov, adagrad, rmsprop, adam")
-      ->check(CLI::IsMember({"sgd", "momentum", "classic", "nesterov", "adagrad", "rmsprop", "adam"}))
-      ->capture_default_str();
-  app.add_option("--momentum", o.momentum, "Momentum alpha/mu")->check(CLI::Range(0.0, 0.9999))->capture_default_str();
-  app.add_option("--lr", o.lr, "Learning rate")->check(nn::cli::Positive)->capture_default_str();
-  app.add_option("--epochs", o.epochs, "Epochs")->check(CLI::Range(1, 100000))->capture_default_str();
-  app.add_option("--batch", o.batch, "Minibatch size")->check(CLI::Range(1, 1 << 16))->capture_default_str();
-  app.add_option("--schedule", o.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
-      ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
-  app.add_option("--step", o.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
-  app.add_option("--l2", o.l2, "L2 penalty lambda on the weights, never the biases (0: none, as the lecture's)")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  nn::cli::add_training_flags(app, o);
+  app.get_option("--validation")
+      ->description("Training images held out for validation (if not given and the training set is too small: a fifth)");
   app.add_flag("--mirror", o.mirror, "Augment: random left-right mirror of training images");
   app.add_option("--shift", o.shift, "Augment: random shifts of training images by up to N pixels")
       ->check(CLI::Range(0, 8))->capture_default_str();
   app.add_option("--patience", o.patience,
                  "Early stopping: stop after this many epochs without a better validation accuracy (0: off)")
       ->check(CLI::Range(0, 100000))->capture_default_str();
-  app.add_option("--threads", o.threads, "Threads (the convolution slices and the matrix multiplies)")->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  app.add_option("--validation", o.validation,
-                 "Training images held out for validation (if not given and the training set is too small: a fifth)")
-      ->check(CLI::Range(1, 1000000))->capture_default_str();
-  app.add_option("--limit-train", o.limit_train, "Use only the first N training images (0: all)")
-      ->check(CLI::Range(0, 100000000))->capture_default_str();
   app.add_option("--eval", o.eval,
                  "Evaluate this safetensors checkpoint on the test set instead of training (writes confusion.png, "
                  "misclassified.png/.csv and eval_summary.csv)")

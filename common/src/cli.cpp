@@ -33,6 +33,28 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
   app.add_flag("--show", options.show, "Also open each plot in a window (needs a display)");
 }
 
+void add_training_flags(CLI::App& app, TrainingFlags& f) {
+  app.add_option("--data", f.data, "Folder with the MNIST-format files (gzipped or not)")->capture_default_str();
+  app.add_option("--optimizer", f.optimizer, "sgd, momentum, classic, nesterov, adagrad, rmsprop, adam")
+      ->check(CLI::IsMember({"sgd", "momentum", "classic", "nesterov", "adagrad", "rmsprop", "adam"}))
+      ->capture_default_str();
+  app.add_option("--momentum", f.momentum, "Momentum alpha/mu")->check(CLI::Range(0.0, 0.9999))->capture_default_str();
+  app.add_option("--lr", f.lr, "Learning rate")->check(Positive)->capture_default_str();
+  app.add_option("--l2", f.l2, "L2 penalty lambda on the weights, never the biases (0: none)")
+      ->check(CLI::Range(0.0, 10.0))->capture_default_str();
+  app.add_option("--epochs", f.epochs, "Epochs")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--batch", f.batch, "Minibatch size")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  app.add_option("--schedule", f.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
+      ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
+  app.add_option("--step", f.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--threads", f.threads, "Threads (for the matrix multiplies, and the program's own parallel parts)")
+      ->check(CLI::Range(1, 256))->capture_default_str();
+  app.add_option("--validation", f.validation, "Training images held out for validation")
+      ->check(CLI::Range(1, 1000000))->capture_default_str();
+  app.add_option("--limit-train", f.limit_train, "Use only the first N training images (0: all)")
+      ->check(CLI::Range(0, 100000000))->capture_default_str();
+}
+
 int run(CLI::App& app, int argc, char** argv, const CommonOptions& options, const std::function<int()>& body) {
   try {
     app.parse(argc, argv);

@@ -35,6 +35,33 @@ struct CommonOptions {
 
 void add_common_options(CLI::App& app, CommonOptions& options);
 
+// The flags the training programs (chapters 5, 7 and 8) share: --data,
+// --optimizer, --momentum, --lr, --l2, --epochs, --batch, --schedule,
+// --step, --threads, --validation, --limit-train. A program's options
+// derive from this and set their own defaults in the constructor:
+//
+//   struct Options : nn::cli::TrainingFlags {
+//     Options() { data = nn::kFashionMnistDir; epochs = 20; step = 12; }
+//     int shift = 0;  // the program's own flags
+//   };
+//   nn::cli::add_training_flags(app, o);
+struct TrainingFlags {
+  std::string data;                   // folder of MNIST-format files
+  std::string optimizer = "classic";  // sgd, momentum, classic, nesterov, adagrad, rmsprop, adam
+  double momentum = 0.9;
+  double lr = 0.02;
+  double l2 = 0.0;
+  int epochs = 1;
+  std::int64_t batch = 64;
+  std::string schedule = "step";  // none, step, plateau
+  int step = 1;                   // epochs between step-decay cuts
+  int threads = 1;
+  std::int64_t validation = 5000;
+  std::int64_t limit_train = 0;   // 0: the whole training set
+};
+
+void add_training_flags(CLI::App& app, TrainingFlags& flags);
+
 int run(CLI::App& app, int argc, char** argv, const CommonOptions& options, const std::function<int()>& body);
 
 // A validator for strictly positive numbers (CLI::PositiveNumber accepts 0

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nn/image.hpp"
@@ -35,6 +36,18 @@ Series epoch_series(const std::string& title, const std::vector<Record>& records
   for (const Record& r : records) {
     s.x.push_back(static_cast<double>(r.epoch));
     s.y.push_back(scale * (r.*field));
+  }
+  return s;
+}
+
+// A curve through (x, y) points, e.g. the training loss traced every few
+// minibatches (ch05::TrainResult::loss_trace), drawn as a plain line.
+inline Series points_series(const std::string& title, const std::vector<std::pair<double, double>>& points) {
+  Series s;
+  s.title = title;
+  for (const auto& [x, y] : points) {
+    s.x.push_back(x);
+    s.y.push_back(y);
   }
   return s;
 }
