@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "ch08/lenet1998.hpp"
+#include "ch08/network_training.hpp"
 #include "ch08/train.hpp"
 #include "nn/cli.hpp"
 #include "nn/cpu.hpp"
@@ -249,14 +250,6 @@ std::string written(const std::string& dir, std::initializer_list<const char*> n
 }
 
 template <typename Net>
-void copy_weights(Net& from, Net& to) {
-  auto src = from.params();
-  auto dst = to.params();
-  for (std::size_t i = 0; i < dst.size(); ++i)
-    std::copy(src[i].value.span().begin(), src[i].value.span().end(), dst[i].value.span().begin());
-}
-
-template <typename Net>
 int main_run(const Options& o, const cli::CommonOptions& common) {
   Stopwatch total;
   std::printf("Chapter 8: LeNet-5 (%s) on Fashion-MNIST   (SIMD %s, %d thread%s, seed %llu)\n",
@@ -334,14 +327,14 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
     if (improved) {
       best_validation = e.validation_accuracy;
       best_epoch = e.epoch;
-      copy_weights(net, best);
+      copy_parameter_values(best, net);
       Variant<Net>::save(out + "/best.safetensors", net);
     }
     Variant<Net>::save(out + "/model.safetensors", net);
   });
   // Test the best weights (early stopping may have restored them already:
   // copying them again changes nothing).
-  copy_weights(best, net);
+  copy_parameter_values(net, best);
   double train_time = 0;
   for (const auto& e : r.epochs) train_time += e.seconds;
   std::printf("\n%zu epoch%s, %.1f s of training%s\n", r.epochs.size(), r.epochs.size() == 1 ? "" : "s", train_time,

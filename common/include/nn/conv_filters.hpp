@@ -32,6 +32,10 @@ struct FilterLanesConv {
   int out_h() const { return height - kernel + 1; }
   int out_w() const { return width - kernel + 1; }
   std::int64_t taps() const { return std::int64_t{channels} * kernel * kernel; }
+  // The shapes the AVX-512 kernels take (16 filters a vector, at most 16
+  // output pixels a row in registers, filter widths unrolled): others run the
+  // scalar loops.
+  bool fits_vector_kernel() const { return filters % 16 == 0 && out_w() <= 16 && (kernel == 3 || kernel == 5); }
 };
 
 // w: (K, C, F, F) as stored; wt: (C·F·F, K), taps() · K floats.

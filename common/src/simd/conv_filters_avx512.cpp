@@ -108,7 +108,7 @@ void backward_channel(const float* x, const float* dyt, std::int64_t n, const Fi
 
 void conv_filters_backward_avx512(const float* x, const float* dy, std::int64_t n, const FilterLanesConv& s,
                                   float* d_w, float* d_b) {
-  if (s.filters % 16 != 0 || s.out_w() > 16 || (s.kernel != 3 && s.kernel != 5))
+  if (!s.fits_vector_kernel())
     return conv_filters_backward_scalar(x, dy, n, s, d_w, d_b);
   // dy with the filters side by side, in a buffer that only grows.
   const std::int64_t positions = std::int64_t{s.out_h()} * s.out_w();
@@ -140,7 +140,7 @@ void conv_filters_backward_avx512(const float* x, const float* dy, std::int64_t 
 
 void conv_filters_forward_avx512(const float* x, std::int64_t n, const FilterLanesConv& s, const float* wt,
                                  const float* b, float* y) {
-  if (s.filters % 16 != 0 || s.out_w() > 16 || (s.kernel != 3 && s.kernel != 5))
+  if (!s.fits_vector_kernel())
     return conv_filters_forward_scalar(x, n, s, wt, b, y);
   const RowFn kernel = (s.kernel == 5 ? kRow5 : kRow3)[static_cast<std::size_t>(s.out_w() - 1)];
   const std::int64_t in_image = s.channels * std::int64_t{s.height} * s.width;

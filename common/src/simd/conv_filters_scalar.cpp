@@ -116,8 +116,7 @@ void conv_filters_backward(const float* x, const float* dy, std::int64_t n, cons
 }
 
 bool conv_filters_vectorised(const FilterLanesConv& s) {
-  return simd_level() == SimdLevel::Avx512 && s.filters % 16 == 0 && s.out_w() <= 16 &&
-         (s.kernel == 3 || s.kernel == 5);
+  return simd_level() == SimdLevel::Avx512 && s.fits_vector_kernel();
 }
 
 void conv_filters_forward(const float* x, std::int64_t n, const FilterLanesConv& s, const float* wt, const float* b,

@@ -45,18 +45,25 @@ inline __m512 exp16(__m512 x) {
   return _mm512_mask_blend_ps(is_nan, y, x);  // NaN in, NaN out
 }
 
-}  // namespace
-
-void exp_avx512(const float* x, float* y, std::size_t n) {
+// y[i] = f(x[i]) for i < n, 16 lanes at a time: two vectors per step (the
+// chain of one is long, and two independent chains keep both vector ports
+// busy), then one, then the tail through a lane mask (nothing read or
+// written past n).
+template <__m512 (*F)(__m512)>
+void map16(const float* x, float* y, std::size_t n) {
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, exp16(_mm512_loadu_ps(x + i)));
+  for (; i + 32 <= n; i += 32) {
+    const __m512 a = F(_mm512_loadu_ps(x + i)), b = F(_mm512_loadu_ps(x + i + 16));
+    _mm512_storeu_ps(y + i, a);
+    _mm512_storeu_ps(y + i + 16, b);
+  }
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, F(_mm512_loadu_ps(x + i)));
   if (i < n) {
     const __mmask16 mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    _mm512_mask_storeu_ps(y + i, mask, exp16(_mm512_maskz_loadu_ps(mask, x + i)));
+    _mm512_mask_storeu_ps(y + i, mask, F(_mm512_maskz_loadu_ps(mask, x + i)));
   }
 }
 
-namespace {
 
 // tanh from its own, shorter exp: e = e^u with u = −2·min(|x|, 9) ∈ [−18, 0]
 // (from |x| = 9 on, 1 − e^−2|x| rounds to 1 in float), so 2^k needs no
@@ -99,20 +106,8 @@ inline __m512 tanh16(__m512 x) {
 
 }  // namespace
 
-void tanh_avx512(const float* x, float* y, std::size_t n) {
-  std::size_t i = 0;
-  // Two vectors per step: the chain of one is long, and two independent
-  // chains keep both vector ports busy.
-  for (; i + 32 <= n; i += 32) {
-    const __m512 a = tanh16(_mm512_loadu_ps(x + i)), b = tanh16(_mm512_loadu_ps(x + i + 16));
-    _mm512_storeu_ps(y + i, a);
-    _mm512_storeu_ps(y + i + 16, b);
-  }
-  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, tanh16(_mm512_loadu_ps(x + i)));
-  if (i < n) {
-    const __mmask16 mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    _mm512_mask_storeu_ps(y + i, mask, tanh16(_mm512_maskz_loadu_ps(mask, x + i)));
-  }
-}
+void exp_avx512(const float* x, float* y, std::size_t n) { map16<exp16>(x, y, n); }
+
+void tanh_avx512(const float* x, float* y, std::size_t n) { map16<tanh16>(x, y, n); }
 
 }  // namespace nn::kernels
