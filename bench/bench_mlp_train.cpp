@@ -5,51 +5,79 @@
 // bench/compare_mlp.sh runs both and prints the ratio.
 //
 //   bench_mlp_train [--batch 64] [--threads 1] [--steps 300] [--repeats 7]
-#include <algorithm>
+//   bench_mlp_train --scaling 15 --threads 2     (1 against 2 threads, in rounds)
 #include <cstdio>
 #include <vector>
 
 #include "ch05/train.hpp"
 #include "nn/cli.hpp"
-#include "nn/report.hpp"
+#include "nn/error.hpp"
 #include "nn/threads.hpp"
+#include "throughput.hpp"
+
+namespace {
+
+// One training step of the MLP on a fixed random batch, with its own
+// network, optimiser and buffers.
+struct Job {
+  nn::Rng rng{1}, masks{2};
+  nn::ch05::Classifier<float> net;
+  nn::ch05::Optimizer<float> opt;
+  nn::Tensor<float> x;
+  std::vector<int> labels;
+  nn::ch05::ClassifierWorkspace<float> ws;
+  Job(std::int64_t batch, nn::ch05::OptimizerKind kind)
+      : net(nn::ch05::make_classifier<float>({784, 256, 128, 10}, nn::ch02::Activation::relu(), 0.0,
+                                             nn::ch05::Init::He, rng)),
+        opt(config(kind), net.params()),
+        x(nn::Shape{batch, 784}),
+        labels(static_cast<std::size_t>(batch)) {
+    for (float& v : x) v = static_cast<float>(rng.uniform());
+    for (int& l : labels) l = static_cast<int>(rng.below(10));
+  }
+  static nn::ch05::OptimizerConfig config(nn::ch05::OptimizerKind kind) {
+    nn::ch05::OptimizerConfig c;
+    c.kind = kind;
+    return c;
+  }
+  void operator()() { nn::ch05::train_step(net, ws, opt, x, labels, 0.0, 0.001, masks); }
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Training throughput of the chapter-5 MLP (images/s, median of repeats)"};
   std::int64_t batch = 64;
-  int threads = 1, steps = 300, repeats = 7;
+  int threads = 1, steps = 300, repeats = 7, scaling = 0;
   std::string optimizer = "classic";
   app.add_option("--batch", batch, "Minibatch size")->check(CLI::Range(1, 1 << 16))->capture_default_str();
   app.add_option("--threads", threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
   app.add_option("--steps", steps, "Steps per repeat")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   app.add_option("--repeats", repeats, "Repeats (the median is reported)")->check(CLI::Range(1, 1000))->capture_default_str();
   app.add_option("--optimizer", optimizer, "Optimiser")->capture_default_str();
+  app.add_option("--scaling", scaling,
+                 "Instead: this many rounds of back-to-back training runs on 1 thread, on --threads threads and as two "
+                 "independent 1-thread jobs; prints the median per-round ratios")
+      ->check(CLI::Range(1, 1000));
   CLI11_PARSE(app, argc, argv);
   try {
-    nn::set_num_threads(threads);
-    nn::Rng rng(1);
-    auto net = nn::ch05::make_classifier<float>({784, 256, 128, 10}, nn::ch02::Activation::relu(), 0.0,
-                                                nn::ch05::Init::He, rng);
-    nn::ch05::OptimizerConfig c;
-    c.kind = nn::ch05::parse_optimizer(optimizer);
-    nn::ch05::Optimizer<float> opt(c, net.params());
-    nn::Tensor<float> x(nn::Shape{batch, 784});
-    for (float& v : x) v = static_cast<float>(rng.uniform());
-    std::vector<int> labels(static_cast<std::size_t>(batch));
-    for (int& l : labels) l = static_cast<int>(rng.below(10));
-    nn::ch05::ClassifierWorkspace<float> ws;
-    nn::Rng masks(2);
-    for (int i = 0; i < 20; ++i) nn::ch05::train_step(net, ws, opt, x, labels, 0.0, 0.001, masks);  // warm-up
-    std::vector<double> rates;
-    for (int r = 0; r < repeats; ++r) {
-      nn::Stopwatch clock;
-      for (int i = 0; i < steps; ++i) nn::ch05::train_step(net, ws, opt, x, labels, 0.0, 0.001, masks);
-      rates.push_back(static_cast<double>(batch) * steps / clock.seconds());
+    const nn::ch05::OptimizerKind kind = nn::ch05::parse_optimizer(optimizer);
+    if (scaling > 0) {
+      if (threads < 2) throw nn::Error("--scaling compares 1 thread with --threads, which must be at least 2");
+      const bench::Scaling s = bench::paired_scaling(batch, steps, scaling, threads, [&] { return Job(batch, kind); });
+      bench::print_rounds("  ", s, threads);
+      std::printf("ours  scaling batch=%lld optimizer=%s  images/s median %.0f on 1 thread, %.0f on %d  "
+                  "%d/1 threads = %.2f  (median of %d rounds; rounds %.2f to %.2f)\n"
+                  "ours  two independent 1-thread jobs at once: images/s %.0f, %.2f x one job  (the host's limit)\n",
+                  static_cast<long long>(batch), optimizer.c_str(), s.one, s.many, threads, threads, s.ratio, scaling,
+                  s.low, s.high, s.independent, s.independent_ratio);
+      return 0;
     }
-    std::sort(rates.begin(), rates.end());
+    nn::set_num_threads(threads);
+    Job job(batch, kind);
+    const bench::Rates r = bench::measure(batch, steps, repeats, job);
     std::printf("ours  threads=%d batch=%lld optimizer=%s  images/s median %.0f  (min %.0f, max %.0f, %d repeats)\n",
-                threads, static_cast<long long>(batch), optimizer.c_str(), rates[rates.size() / 2], rates.front(),
-                rates.back(), repeats);
+                threads, static_cast<long long>(batch), optimizer.c_str(), r.median, r.min, r.max, repeats);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

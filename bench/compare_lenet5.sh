@@ -6,12 +6,17 @@
 #
 #   bash bench/compare_lenet5.sh [build/release] [rounds (default 3)]
 #   STEPS=100 REPEATS=7 bash bench/compare_lenet5.sh     (per program run)
+#   SCALING_ROUNDS=15                                     (bench_lenet5_train --scaling)
 #
 # The machine may be shared, so the two are measured in interleaved rounds:
 # each round runs ours and PyTorch back to back for each thread count (in
 # alternating order), each run reports the median of REPEATS timings of STEPS
 # steps after a warm-up, and the table gives the median over the rounds of
 # those figures and the median of the per-round ratios.
+#
+# Our training scaling (2 threads / 1) is then measured once more with
+# bench_lenet5_train --scaling: 1 thread, 2 threads and two independent
+# 1-thread jobs (the host's own limit) back to back in each round.
 #
 # PyTorch runs tuned as described in bench/compare_lib.sh, and in the faster
 # of its two memory layouts (bench/pytorch_lenet5.py --layout auto: NCHW or
@@ -23,6 +28,7 @@ build=${1:-build/release}
 rounds=${2:-3}
 steps=${STEPS:-60}
 repeats=${REPEATS:-5}
+scaling_rounds=${SCALING_ROUNDS:-15}
 ours=$build/bin/bench_lenet5_train
 [ -x "$ours" ] || { echo "compare_lenet5: build first (cmake --build --preset release --target bench_lenet5_train)" >&2; exit 1; }
 compare_require compare_lenet5
@@ -71,3 +77,6 @@ for what in training inference; do
   awk -v w="$what" -v a="$(median ${values["ours $what 2"]})" -v b="$(median ${values["ours $what 1"]})" \
     'BEGIN { printf "ours %-9s 2 threads / 1 thread = %.2f\n", w, a / b }'
 done
+echo
+echo "ours, training scaling in $scaling_rounds rounds of back-to-back runs:"
+"$ours" --scaling "$scaling_rounds" --threads 2 --batch 64 --steps "$steps"

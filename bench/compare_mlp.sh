@@ -5,6 +5,7 @@
 #
 #   bash bench/compare_mlp.sh [build/release] [rounds (default 5)]
 #   STEPS=300 REPEATS=7 bash bench/compare_mlp.sh     (per program run)
+#   SCALING_ROUNDS=15                                  (bench_mlp_train --scaling)
 #
 # The machine may be shared, so the figures come from interleaved rounds:
 # each round runs ours and PyTorch back to back for each thread count (in
@@ -12,6 +13,10 @@
 # steps. The table gives the median over the rounds of each figure and the
 # median of the per-round ratios (ours / PyTorch, and ours 2 threads / ours
 # 1 thread). PyTorch runs tuned as described in bench/compare_lib.sh.
+# Then our scaling once more from bench_mlp_train --scaling, which times 1
+# thread, 2 threads and two independent 1-thread jobs back to back in each
+# round: the ratio of runs that close together is much less noisy, and the
+# independent jobs show what the host allows two threads at all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/compare_lib.sh
@@ -19,6 +24,7 @@ build=${1:-build/release}
 rounds=${2:-5}
 steps=${STEPS:-300}
 repeats=${REPEATS:-5}
+scaling_rounds=${SCALING_ROUNDS:-15}
 ours=$build/bin/bench_mlp_train
 [ -x "$ours" ] || { echo "compare_mlp: build first (cmake --build --preset release --target bench_mlp_train)" >&2; exit 1; }
 compare_require compare_mlp
@@ -54,4 +60,9 @@ for threads in 1 2; do
     "$(median ${values["torch $threads"]})" "$(median ${values["ratio $threads"]})"
 done
 # shellcheck disable=SC2086
-printf 'ours 2 threads / 1 thread = %.2f (median of the per-round ratios)\n' "$(median ${values["scaling"]})"
+printf 'ours 2 threads / 1 thread = %.2f (median of the per-round ratios above)\n' "$(median ${values["scaling"]})"
+# The scaling again, steadier: runs on 1 and 2 threads and two independent
+# 1-thread jobs (the host's own limit) a few hundred milliseconds apart.
+echo
+echo "ours, scaling in $scaling_rounds rounds of back-to-back runs:"
+"$ours" --scaling "$scaling_rounds" --threads 2 --batch 64 --steps "$steps"

@@ -1,6 +1,7 @@
 // optimizers.cpp — Chapter 5 reference solutions for the update rules.
 #include "ch05/optimizers.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "nn/error.hpp"
@@ -116,7 +117,9 @@ void adam_update(T* w, const T* g, T* m, T* s, std::int64_t n, T lr, T beta1, T 
 template <typename T>
 Optimizer<T>::Optimizer(const OptimizerConfig& config, std::vector<Param<T>> params)
     : config_(config), params_(std::move(params)) {
+  offsets_.push_back(0);
   for (const auto& p : params_) {
+    offsets_.push_back(offsets_.back() + p.value.size());
     if (!(p.value.shape() == p.grad.shape()))
       throw Error("optimizer: parameter " + p.name + " has shape " + p.value.shape().str() + " but its gradient " +
                   p.grad.shape().str());
@@ -132,33 +135,40 @@ void Optimizer<T>::step(double learning_rate) {
   ++t_;
   const T lr = static_cast<T>(learning_rate);
   const auto& c = config_;
-  for (std::size_t i = 0; i < params_.size(); ++i) {
-    T* w = params_[i].value.data();
-    const T* g = params_[i].grad.data();
-    T* s1 = slot1_[i].data();
-    T* s2 = slot2_[i].data();
-    // Element-wise rules: threads take disjoint ranges [b, e) of the same
-    // parameter, so the result does not depend on the thread count.
-    parallel_for(params_[i].value.size(), 16384, [&](std::int64_t b, std::int64_t e) {
-      const std::int64_t n = e - b;
-      switch (c.kind) {
-        case OptimizerKind::Sgd: sgd_update(w + b, g + b, n, lr); break;
-        case OptimizerKind::Momentum: momentum_update(w + b, g + b, s1 + b, n, lr, static_cast<T>(c.momentum)); break;
-        case OptimizerKind::Classic:
-          classic_momentum_update(w + b, g + b, s1 + b, n, lr, static_cast<T>(c.momentum));
-          break;
-        case OptimizerKind::Nesterov: nesterov_update(w + b, g + b, s1 + b, n, lr, static_cast<T>(c.momentum)); break;
-        case OptimizerKind::AdaGrad: adagrad_update(w + b, g + b, s1 + b, n, lr, static_cast<T>(c.adagrad_delta)); break;
-        case OptimizerKind::RmsProp:
-          rmsprop_update(w + b, g + b, s1 + b, n, lr, static_cast<T>(c.rho), static_cast<T>(c.rmsprop_delta));
-          break;
-        case OptimizerKind::Adam:
-          adam_update(w + b, g + b, s1 + b, s2 + b, n, lr, static_cast<T>(c.beta1), static_cast<T>(c.beta2),
-                      static_cast<T>(c.adam_epsilon), t_);
-          break;
-      }
-    });
-  }
+  // One element-wise update of parameter i's elements [b, e).
+  auto update = [&](std::size_t i, std::int64_t b, std::int64_t e) {
+    T* w = params_[i].value.data() + b;
+    const T* g = params_[i].grad.data() + b;
+    T* s1 = slot1_[i].size() ? slot1_[i].data() + b : nullptr;
+    T* s2 = slot2_[i].size() ? slot2_[i].data() + b : nullptr;
+    const std::int64_t n = e - b;
+    switch (c.kind) {
+      case OptimizerKind::Sgd: sgd_update(w, g, n, lr); break;
+      case OptimizerKind::Momentum: momentum_update(w, g, s1, n, lr, static_cast<T>(c.momentum)); break;
+      case OptimizerKind::Classic: classic_momentum_update(w, g, s1, n, lr, static_cast<T>(c.momentum)); break;
+      case OptimizerKind::Nesterov: nesterov_update(w, g, s1, n, lr, static_cast<T>(c.momentum)); break;
+      case OptimizerKind::AdaGrad: adagrad_update(w, g, s1, n, lr, static_cast<T>(c.adagrad_delta)); break;
+      case OptimizerKind::RmsProp:
+        rmsprop_update(w, g, s1, n, lr, static_cast<T>(c.rho), static_cast<T>(c.rmsprop_delta));
+        break;
+      case OptimizerKind::Adam:
+        adam_update(w, g, s1, s2, n, lr, static_cast<T>(c.beta1), static_cast<T>(c.beta2),
+                    static_cast<T>(c.adam_epsilon), t_);
+        break;
+    }
+  };
+  // The rules are element-wise, so all parameters go as one range of
+  // elements (parameter i holds [offsets_[i], offsets_[i + 1])), which the
+  // threads share in chunks: one parallel call a step rather than one for
+  // each tensor, and small tensors do not run alone. Every element is
+  // computed the same way whichever thread takes it, so the result does not
+  // depend on the thread count.
+  parallel_for(offsets_.back(), 16384, [&](std::int64_t first, std::int64_t end) {
+    for (std::size_t i = 0; i + 1 < offsets_.size(); ++i) {
+      const std::int64_t b = std::max(first, offsets_[i]), e = std::min(end, offsets_[i + 1]);
+      if (b < e) update(i, b - offsets_[i], e - offsets_[i]);
+    }
+  });
 }
 
 template <typename T>

@@ -1,0 +1,137 @@
+// throughput.hpp — timing helpers shared by the training benchmarks
+// (bench_mlp_train, bench_lenet5_train): images per second over repeated
+// runs of a step, and the two-thread scaling measured in pairs.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "nn/report.hpp"
+#include "nn/threads.hpp"
+
+namespace bench {
+
+struct Rates {
+  double median, min, max;
+};
+
+inline double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Images/s of `steps` calls of step(), timed once.
+template <typename Step>
+double time_steps(std::int64_t batch, int steps, Step&& step) {
+  nn::Stopwatch clock;
+  for (int i = 0; i < steps; ++i) step();
+  return static_cast<double>(batch) * steps / clock.seconds();
+}
+
+// `repeats` timed runs of `steps` steps, after 20 untimed warm-up steps
+// (buffers sized, caches and thread pool warm).
+template <typename Step>
+Rates measure(std::int64_t batch, int steps, int repeats, Step&& step) {
+  for (int i = 0; i < 20; ++i) step();
+  std::vector<double> rates;
+  for (int r = 0; r < repeats; ++r) rates.push_back(time_steps(batch, steps, step));
+  std::sort(rates.begin(), rates.end());
+  return {rates[rates.size() / 2], rates.front(), rates.back()};
+}
+
+struct Scaling {
+  double one, many;   // median images/s on 1 and on `threads` threads
+  double ratio;       // median of the per-pair ratios many / one
+  double low, high;   // the smallest and largest per-pair ratio
+  // The host's own limit, measured in the same rounds: two independent
+  // one-thread jobs at once (images/s of both together, and the median
+  // per-round ratio to one job alone). No threading of ours can beat it.
+  double independent, independent_ratio;
+  // Per round, images/s: 1 thread, `threads` threads, two independent jobs.
+  std::vector<double> round_one, round_many, round_independent;
+};
+
+// The scaling from 1 to `threads` threads, measured in `pairs` rounds of
+// back-to-back runs: 1 thread, `threads` threads, and two independent
+// one-thread jobs at once (in a rotating order). On a shared machine whose
+// speed drifts over seconds, a ratio of runs a few hundred milliseconds
+// apart is much steadier than a ratio of medians taken minutes apart.
+// make_job() returns a job: a callable doing one training step on its own
+// model and buffers (a workspace may depend on the thread count). Every
+// timed run follows a few untimed steps (a vCPU left idle during a
+// one-thread run is parked by the host, and the first parallel steps after
+// that wait for it to wake up). Leaves the thread count at 1.
+template <typename MakeJob>
+Scaling paired_scaling(std::int64_t batch, int steps, int pairs, int threads, MakeJob&& make_job) {
+  auto one = make_job(), many = make_job(), other = make_job();
+  nn::set_num_threads(threads);
+  for (int i = 0; i < 20; ++i) many();
+  nn::set_num_threads(1);
+  for (int i = 0; i < 20; ++i) one(), other();
+  auto warm = [](auto& job) {
+    for (int i = 0; i < 5; ++i) job();
+  };
+  auto run_one = [&] {
+    nn::set_num_threads(1);
+    warm(one);
+    return time_steps(batch, steps, one);
+  };
+  auto run_many = [&] {
+    nn::set_num_threads(threads);
+    warm(many);
+    return time_steps(batch, steps, many);
+  };
+  auto run_independent = [&] {
+    // Both start together (after their warm-up) and each times its own
+    // steps; the sum of the two rates is what the pair gets done.
+    nn::set_num_threads(1);
+    std::atomic<int> ready{0};
+    double side_rate = 0.0;
+    auto start_together = [&ready] {
+      ready.fetch_add(1);
+      while (ready.load() < 2) std::this_thread::yield();
+    };
+    std::thread side([&] {
+      warm(other);
+      start_together();
+      side_rate = time_steps(batch, steps, other);
+    });
+    warm(one);
+    start_together();
+    const double rate = time_steps(batch, steps, one);
+    side.join();
+    return rate + side_rate;
+  };
+  std::vector<double> ones, manys, ratios, both, both_ratios;
+  for (int p = 0; p < pairs; ++p) {
+    double r[3] = {};
+    for (int k = 0; k < 3; ++k) {
+      const int which = (p + k) % 3;
+      r[which] = which == 0 ? run_one() : which == 1 ? run_many() : run_independent();
+    }
+    ones.push_back(r[0]);
+    manys.push_back(r[1]);
+    ratios.push_back(r[1] / r[0]);
+    both.push_back(r[2]);
+    both_ratios.push_back(r[2] / r[0]);
+  }
+  nn::set_num_threads(1);
+  const auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+  return {median_of(ones), median_of(manys), median_of(ratios), *lo, *hi, median_of(both), median_of(both_ratios),
+          ones, manys, both};
+}
+
+// Prints a Scaling's rounds, one line each, with `prefix` in front.
+inline void print_rounds(const char* prefix, const Scaling& s, int threads) {
+  for (std::size_t i = 0; i < s.round_one.size(); ++i)
+    std::printf("%sround %zu: images/s %.0f on 1 thread, %.0f on %d (x%.2f), two 1-thread jobs %.0f (x%.2f)\n", prefix,
+                i + 1, s.round_one[i], s.round_many[i], threads, s.round_many[i] / s.round_one[i],
+                s.round_independent[i], s.round_independent[i] / s.round_one[i]);
+}
+
+}  // namespace bench
