@@ -1,6 +1,6 @@
 // threads.hpp — how many threads the library's parallel kernels use.
 //
-// Only nn::gemm (float) is threaded. The default is 1 thread, so a program
+// nn::gemm (float) and parallel_for are threaded. The default is 1 thread, so a program
 // behaves the same on every machine unless asked otherwise; set NN_THREADS=2
 // in the environment (read once, on first use), pass --threads to a chapter
 // program that has it, or call set_num_threads().
@@ -30,12 +30,16 @@ bool in_parallel_region();
 // The number of hardware threads this machine reports (≥ 1).
 int hardware_threads();
 
-// Splits [0, n) into num_threads() contiguous ranges of at least
-// `min_chunk` elements and calls body(begin, end) for each, in parallel.
+// Splits [0, n) into contiguous ranges of at least `min_chunk` elements (up
+// to four a thread) and calls body(begin, end) for each, in parallel: each
+// thread takes the next range when it has finished its last, so a core
+// that runs slower for a while (on a shared machine) does less of the work.
 // For element-wise work (optimiser updates): each element is computed the
 // same way whichever thread does it, so results do not depend on the count.
-// An exception thrown by body is caught on its thread and rethrown here
-// (the first part's, by part order) once every part has finished.
+// With n no larger than the thread count and min_chunk 1, every index is a
+// range of its own. An exception thrown by body is caught on its thread and
+// rethrown here (the first range's, in range order) once every range has
+// finished.
 // (A template over the body, so no std::function allocates per call.)
 namespace detail {
 void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void*, std::int64_t, std::int64_t),
