@@ -23,10 +23,13 @@
 // Derivations: chapters/ch06_convolution/README.md.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <span>
 
 #include "ch06/shapes.hpp"
 #include "nn/tensor.hpp"
+#include "nn/threads.hpp"
 
 namespace nn::ch06 {
 
@@ -82,6 +85,24 @@ void conv2d_forward(TensorView<T> y, TensorView<const T> x, TensorView<const T> 
 // and lowers each slice again before its backward pass).
 template <typename T>
 void conv2d_lower(TensorView<const T> x, const Conv2dGeometry& g, Conv2dWorkspace<T>& ws);
+
+// Calls body(first, end) for ranges [first, end) of the n images, on the
+// threads (nn::parallel_for), for the steps that move image i's values to
+// or from columns i·P .. (i + 1)·P − 1 of the lowered (·, N·P) matrices.
+// With P = positions < 16 an image's part of a row is less than a 64-byte
+// cache line: ranges of single images would have two threads writing the
+// same lines (each write taking the line from the other core), and walking
+// one image at a time down a column touches a new line per row. So the
+// ranges hold whole groups of ceil(16 / P) images (LeNet-5's c5, with
+// P = 1: groups of 16).
+template <typename Body>
+void for_image_groups(std::int64_t n, std::int64_t positions, Body&& body) {
+  const std::int64_t group = positions >= 16 ? 1 : (16 + positions - 1) / positions;
+  const std::int64_t groups = (n + group - 1) / group;
+  parallel_for(groups, positions >= 16 ? 4 : 1, [&](std::int64_t g0, std::int64_t g1) {
+    body(g0 * group, std::min(n, g1 * group));
+  });
+}
 
 // Checks x, w, b, y against g (throws nn::Error naming the mismatch).
 void check_conv_shapes(const char* what, const Shape& y, const Shape& x, const Shape& w, std::int64_t bias_size,

@@ -45,7 +45,7 @@ void conv2d_backward(TensorView<T> d_x, TensorView<T> d_w, TensorView<T> d_b, Te
   const int kg = g.out_channels / g.groups, rows_g = static_cast<int>(s.rows() / g.groups);
   const int ldi = static_cast<int>(ld);
   // Δ: δ (N, K, P_out) → (K, N·P_out), the layout of Y in the forward pass.
-  parallel_for(n, 4, [&](std::int64_t first, std::int64_t end) {
+  ch06::for_image_groups(n, positions, [&](std::int64_t first, std::int64_t end) {
     for (std::int64_t i = first; i < end; ++i)
       for (int k = 0; k < g.out_channels; ++k) {
         const T* src = delta.data() + (i * g.out_channels + k) * positions;

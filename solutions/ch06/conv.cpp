@@ -150,7 +150,7 @@ void conv2d_lower(TensorView<const T> x, const Conv2dGeometry& g, Conv2dWorkspac
   // X_col: image i fills columns i·P_out .. (i + 1)·P_out − 1. The images
   // are independent, so the threads share them (one thread inside a
   // parallel region, as in LeNet-5's slices).
-  parallel_for(n, 4, [&](std::int64_t first, std::int64_t end) {
+  for_image_groups(n, positions, [&](std::int64_t first, std::int64_t end) {
     for (std::int64_t i = first; i < end; ++i) {
       if constexpr (std::is_same_v<T, float>)
         nn::im2col(x.data() + i * image, s, ws.col.data() + i * positions, ld);
@@ -176,7 +176,7 @@ void conv2d_forward(TensorView<T> y, TensorView<const T> x, TensorView<const T> 
          rows_g, ws.col.data() + std::int64_t{grp} * rows_g * ld, static_cast<int>(ld), T(0),
          ws.mat.data() + std::int64_t{grp} * kg * ld, static_cast<int>(ld));
   // (K, N·P_out) → (N, K, O_h, O_w), adding the bias on the way.
-  parallel_for(n, 4, [&](std::int64_t first, std::int64_t end) {
+  for_image_groups(n, positions, [&](std::int64_t first, std::int64_t end) {
     for (std::int64_t i = first; i < end; ++i)
       for (int k = 0; k < g.out_channels; ++k) {
         const T* src = ws.mat.data() + k * ld + i * positions;

@@ -57,7 +57,7 @@ void conv2d_backward(TensorView<T> d_x, TensorView<T> d_w, TensorView<T> d_b, Te
   const int kg = g.out_channels / g.groups, rows_g = static_cast<int>(s.rows() / g.groups);
   const int ldi = static_cast<int>(ld);
   // Δ: δ (N, K, P_out) → (K, N·P_out), the layout of Y in the forward pass.
-  parallel_for(n, 4, [&](std::int64_t first, std::int64_t end) {
+  ch06::for_image_groups(n, positions, [&](std::int64_t first, std::int64_t end) {
     for (std::int64_t i = first; i < end; ++i)
       for (int k = 0; k < g.out_channels; ++k) {
         const T* src = delta.data() + (i * g.out_channels + k) * positions;
@@ -95,7 +95,7 @@ void conv2d_backward(TensorView<T> d_x, TensorView<T> d_w, TensorView<T> d_b, Te
     for (int grp = 0; grp < g.groups; ++grp)
       gemm(Trans::Yes, Trans::No, rows_g, ldi, kg, T(1), w.data() + std::int64_t{grp} * kg * rows_g, rows_g,
            Delta + std::int64_t{grp} * kg * ld, ldi, T(0), X_col + std::int64_t{grp} * rows_g * ld, ldi);
-    parallel_for(n, 4, [&](std::int64_t first, std::int64_t end) {  // images are independent
+    ch06::for_image_groups(n, positions, [&](std::int64_t first, std::int64_t end) {  // images are independent
       for (std::int64_t i = first; i < end; ++i) {
         if constexpr (std::is_same_v<T, float>)  // the SIMD kernel (nn/im2col.hpp), bit-identical to col2im
           nn::col2im(X_col + i * positions, s, d_x.data() + i * image, ld);
