@@ -120,6 +120,20 @@ void conv2d_lower(TensorView<const T> x, const Conv2dGeometry& g, Conv2dWorkspac
   // X_col: image i fills columns i·P_out .. (i + 1)·P_out − 1. The images
   // are independent, so the threads share them (one thread inside a
   // parallel region, as in LeNet-5's slices).
+  // A kernel that covers the whole unpadded image (one output position,
+  // LeNet-5's c5) makes row r of image i's column its r-th value: X_col is
+  // the batch transposed. Moved row by row for a group of images, not
+  // through im2col image by image (a call per value).
+  if (positions == 1 && s.pad == 0 && s.kernel_h == s.height && s.kernel_w == s.width) {
+    const std::int64_t rows = s.rows();
+    for_image_groups(n, positions, [&](std::int64_t first, std::int64_t end) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+        T* out = ws.col.data() + r * ld;
+        for (std::int64_t i = first; i < end; ++i) out[i] = x.data()[i * image + r];
+      }
+    });
+    return;
+  }
   for_image_groups(n, positions, [&](std::int64_t first, std::int64_t end) {
     for (std::int64_t i = first; i < end; ++i) {
       if constexpr (std::is_same_v<T, float>)

@@ -4,17 +4,21 @@
 // or 16 and leading dimensions wider than a row. im2col copies values, so
 // the comparison is exact. col2im (the adjoint) adds in the same order in
 // every variant, so it is compared bit for bit too. Not an exercise: these
-// are the kernels of nn::common.
+// are the kernels of nn::common. Also chapter 6's lowering of a batch when
+// the kernel covers the whole image (no im2col call: a transpose).
 #include <cmath>
 #include <cstring>
+#include <tuple>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "ch06/conv.hpp"
 #include "nn/cpu.hpp"
 #include "nn/error.hpp"
 #include "nn/im2col.hpp"
 #include "nn/rng.hpp"
+#include "nn/threads.hpp"
 
 using namespace nn;
 
@@ -127,4 +131,31 @@ TEST_CASE("im2col rejects inconsistent shapes", "[ch06][simd]") {
   CHECK_THROWS_AS(im2col(x.data(), s, col.data(), 8), Error);  // ld < P_out
   s.stride = 0;
   CHECK_THROWS_AS(im2col(x.data(), s, col.data(), 9), Error);
+}
+
+TEST_CASE("conv2d_lower: a kernel covering the whole image lowers the batch to its transpose, on 1 and 2 threads",
+          "[ch06][simd][threads]") {
+  // LeNet-5's c5 shape (16 channels of 5x5, a 5x5 kernel: one output
+  // position), and an odd one; 37 images, so the groups of 16 end ragged.
+  const int saved = num_threads();
+  for (const auto& [c, h, w] : {std::tuple{16, 5, 5}, std::tuple{3, 4, 7}}) {
+    const ch06::Conv2dGeometry g{c, h, w, 8, h, w, 1, 0, 1, 1};
+    const std::int64_t n = 37, rows = std::int64_t{c} * h * w;
+    Tensor<float> x(g.input_shape(n));
+    Rng rng(static_cast<std::uint64_t>(c * 100 + w));
+    for (float& v : x) v = static_cast<float>(rng.uniform(-1, 1));
+    // The definition, through im2col image by image (column i of a row of n).
+    std::vector<float> expected(static_cast<std::size_t>(rows * n));
+    for (std::int64_t i = 0; i < n; ++i) im2col(x.data() + i * rows, g.im2col_shape(), expected.data() + i, n);
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      ch06::Conv2dWorkspace<float> ws;
+      ch06::conv2d_lower<float>(x, g, ws);
+      INFO(g.str() << " on " << threads << " threads");
+      REQUIRE(ws.col.size() == rows * n);
+      CHECK(std::memcmp(ws.col.data(), expected.data(), expected.size() * sizeof(float)) == 0);
+      CHECK(ws.col(rows - 1, n - 1) == x(n - 1, c - 1, h - 1, w - 1));
+    }
+  }
+  set_num_threads(saved);
 }
