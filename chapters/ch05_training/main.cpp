@@ -28,8 +28,6 @@ using namespace nn::ch05;
 
 struct Options : nn::cli::TrainingFlags {
   Options() {
-    data = kFashionMnistDir;
-    lr = 0.02;
     epochs = 20;
     step = 12;
   }

@@ -29,8 +29,6 @@ using namespace nn::ch07;
 
 struct Options : nn::cli::TrainingFlags {
   Options() {
-    data = kFashionMnistDir;
-    lr = 0.02;
     epochs = 3;
     step = 2;
   }

@@ -41,7 +41,6 @@ using namespace nn::ch08;
 
 struct Options : nn::cli::TrainingFlags {
   Options() {
-    data = kFashionMnistDir;
     lr = 0.05;
     epochs = 5;
     step = 4;

@@ -33,21 +33,11 @@ template <typename T>
 void Classifier<T>::zero_grad() {
   // The weight gradients are most of the network's memory (0.9 MB for the
   // chapter's net): the threads clear all the gradients, weights and biases
-  // as one range of elements, in one parallel call.
-  std::int64_t total = 0;
-  for (std::size_t k = 0; k < d_weight.size(); ++k) total += d_weight[k].size() + d_bias[k].size();
-  parallel_for(total, 16384, [this](std::int64_t first, std::int64_t end) {
-    std::int64_t offset = 0;  // where the current tensor starts in the range
-    auto clear = [&](Tensor<T>& g) {
-      const std::int64_t b = std::max(first, offset), e = std::min(end, offset + g.size());
-      if (b < e) std::fill(g.data() + (b - offset), g.data() + (e - offset), T(0));
-      offset += g.size();
-    };
-    for (std::size_t k = 0; k < d_weight.size(); ++k) {
-      clear(d_weight[k]);
-      clear(d_bias[k]);
-    }
-  });
+  // (array 2k and 2k + 1 for layer k), as one range in one parallel call.
+  auto grad = [this](std::size_t i) -> Tensor<T>& { return i % 2 ? d_bias[i / 2] : d_weight[i / 2]; };
+  parallel_for_arrays(
+      2 * d_weight.size(), [&](std::size_t i) { return grad(i).size(); }, 16384,
+      [&](std::size_t i, std::int64_t b, std::int64_t e) { std::fill(grad(i).data() + b, grad(i).data() + e, T(0)); });
 }
 
 template <typename T>

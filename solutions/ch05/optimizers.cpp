@@ -1,7 +1,6 @@
 // optimizers.cpp — Chapter 5 reference solutions for the update rules.
 #include "ch05/optimizers.hpp"
 
-#include <algorithm>
 #include <cmath>
 
 #include "nn/error.hpp"
@@ -117,9 +116,7 @@ void adam_update(T* w, const T* g, T* m, T* s, std::int64_t n, T lr, T beta1, T 
 template <typename T>
 Optimizer<T>::Optimizer(const OptimizerConfig& config, std::vector<Param<T>> params)
     : config_(config), params_(std::move(params)) {
-  offsets_.push_back(0);
   for (const auto& p : params_) {
-    offsets_.push_back(offsets_.back() + p.value.size());
     if (!(p.value.shape() == p.grad.shape()))
       throw Error("optimizer: parameter " + p.name + " has shape " + p.value.shape().str() + " but its gradient " +
                   p.grad.shape().str());
@@ -158,17 +155,12 @@ void Optimizer<T>::step(double learning_rate) {
     }
   };
   // The rules are element-wise, so all parameters go as one range of
-  // elements (parameter i holds [offsets_[i], offsets_[i + 1])), which the
-  // threads share in chunks: one parallel call a step rather than one for
-  // each tensor, and small tensors do not run alone. Every element is
-  // computed the same way whichever thread takes it, so the result does not
-  // depend on the thread count.
-  parallel_for(offsets_.back(), 16384, [&](std::int64_t first, std::int64_t end) {
-    for (std::size_t i = 0; i + 1 < offsets_.size(); ++i) {
-      const std::int64_t b = std::max(first, offsets_[i]), e = std::min(end, offsets_[i + 1]);
-      if (b < e) update(i, b - offsets_[i], e - offsets_[i]);
-    }
-  });
+  // elements, which the threads share in chunks: one parallel call a step
+  // rather than one for each tensor, and small tensors do not run alone.
+  // Every element is computed the same way whichever thread takes it, so
+  // the result does not depend on the thread count.
+  parallel_for_arrays(
+      params_.size(), [&](std::size_t i) { return params_[i].value.size(); }, 16384, update);
 }
 
 template <typename T>

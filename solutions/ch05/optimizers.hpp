@@ -89,7 +89,6 @@ class Optimizer {
   OptimizerConfig config_;
   std::vector<Param<T>> params_;
   std::vector<Tensor<T>> slot1_, slot2_;  // v / r / m, and Adam's s
-  std::vector<std::int64_t> offsets_;     // parameter i's elements are [offsets_[i], offsets_[i + 1]) of all
   std::int64_t t_ = 0;
 };
 

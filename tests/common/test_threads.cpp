@@ -71,3 +71,26 @@ TEST_CASE("parallel_for inside parallel_for still visits every index once", "[co
   for (auto& s : seen) wrong += s.load() != 1;
   CHECK(wrong == 0);
 }
+
+TEST_CASE("parallel_for_arrays visits every element of every array once, empty arrays included", "[common][threads]") {
+  RestoreThreads restore;
+  const std::vector<std::int64_t> sizes = {0, 5, 100000, 3, 0, 40000};
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    std::vector<std::vector<std::atomic<int>>> seen;
+    for (std::int64_t n : sizes) seen.emplace_back(static_cast<std::size_t>(n));
+    std::atomic<int> bad_ranges{0};
+    parallel_for_arrays(
+        sizes.size(), [&](std::size_t i) { return sizes[i]; }, 1000,
+        [&](std::size_t i, std::int64_t begin, std::int64_t end) {
+          if (!(0 <= begin && begin < end && end <= sizes[i])) ++bad_ranges;
+          for (std::int64_t k = begin; k < end; ++k) seen[i][static_cast<std::size_t>(k)]++;
+        });
+    int wrong = 0;
+    for (auto& array : seen)
+      for (auto& s : array) wrong += s.load() != 1;
+    INFO(threads << " threads");
+    CHECK(bad_ranges.load() == 0);
+    CHECK(wrong == 0);
+  }
+}

@@ -23,6 +23,8 @@
 #include <functional>
 #include <string>
 
+#include "nn/dataset.hpp"
+
 namespace nn::cli {
 
 struct CommonOptions {
@@ -41,12 +43,12 @@ void add_common_options(CLI::App& app, CommonOptions& options);
 // derive from this and set their own defaults in the constructor:
 //
 //   struct Options : nn::cli::TrainingFlags {
-//     Options() { data = nn::kFashionMnistDir; epochs = 20; step = 12; }
+//     Options() { epochs = 20; step = 12; }
 //     int shift = 0;  // the program's own flags
 //   };
 //   nn::cli::add_training_flags(app, o);
 struct TrainingFlags {
-  std::string data;                   // folder of MNIST-format files
+  std::string data = kFashionMnistDir;  // folder of MNIST-format files
   std::string optimizer = "classic";  // sgd, momentum, classic, nesterov, adagrad, rmsprop, adam
   double momentum = 0.9;
   double lr = 0.02;

@@ -11,6 +11,8 @@
 // threads.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -51,6 +53,26 @@ void parallel_for(std::int64_t n, std::int64_t min_chunk, Body&& body) {
   detail::parallel_for_impl(
       n, min_chunk, [](void* b, std::int64_t begin, std::int64_t end) { (*static_cast<B*>(b))(begin, end); },
       const_cast<void*>(static_cast<const void*>(&body)));
+}
+
+// parallel_for over the elements of `count` arrays laid end to end (array
+// i has size(i) elements): calls body(i, begin, end) for each piece
+// [begin, end) of array i that falls in a range. For element-wise work
+// over several tensors (every parameter of a network) in one parallel call,
+// in which small tensors do not run alone.
+template <typename Size, typename Body>
+void parallel_for_arrays(std::size_t count, Size&& size, std::int64_t min_chunk, Body&& body) {
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < count; ++i) total += size(i);
+  parallel_for(total, min_chunk, [&](std::int64_t first, std::int64_t end) {
+    std::int64_t offset = 0;  // where array i starts
+    for (std::size_t i = 0; i < count && offset < end; ++i) {
+      const std::int64_t n = size(i);
+      const std::int64_t b = std::max(first, offset), e = std::min(end, offset + n);
+      if (b < e) body(i, b - offset, e - offset);
+      offset += n;
+    }
+  });
 }
 
 }  // namespace nn

@@ -17,23 +17,36 @@ namespace nn::kernels {
 
 namespace {
 
-inline __m512 exp16(__m512 x) {
-  const __mmask16 is_nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-  __m512 xc = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_min_ps(_mm512_set1_ps(89.0f), x));
-  // 1. x = k·ln2 + r
-  const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), xc);
-  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440054690583e-4f), r);
-  // 2. e^r, Taylor degree 7, Horner
-  __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+// The steps exp16 and tanh16 share. x = k·ln2 + r with k an integer
+// (returned in k) and |r| ≤ ln2/2, ln2 in two parts so that k·ln2 is exact.
+inline __m512 reduce_ln2(__m512 x, __m512& k) {
+  k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
+  return _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440054690583e-4f), r);
+}
+
+// Horner's rule for e^r from the r⁶ coefficient down: p·r⁶ + r⁵/5! + … + 1,
+// with p = 1/6! for the degree-6 Taylor polynomial (or the degree-7 one's
+// first step, 1/7!·r + 1/6!).
+inline __m512 horner_from_r6(__m512 p, __m512 r) {
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+}
+
+inline __m512 exp16(__m512 x) {
+  const __mmask16 is_nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  __m512 xc = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_min_ps(_mm512_set1_ps(89.0f), x));
+  // 1. x = k·ln2 + r
+  __m512 k;
+  const __m512 r = reduce_ln2(xc, k);
+  // 2. e^r, Taylor degree 7, Horner
+  const __m512 p =
+      horner_from_r6(_mm512_fmadd_ps(_mm512_set1_ps(1.0f / 5040.0f), r, _mm512_set1_ps(1.0f / 720.0f)), r);
   // 3. · 2^k1 · 2^k2
   const __m512i ki = _mm512_cvtps_epi32(k);
   const __m512i k1 = _mm512_srai_epi32(ki, 1);
@@ -77,18 +90,10 @@ inline __m512 tanh16(__m512 x) {
   const __m512 one = _mm512_set1_ps(1.0f);
   const __m512 a = _mm512_andnot_ps(sign_bit, x);  // |x|
   const __m512 u = _mm512_mul_ps(_mm512_set1_ps(-2.0f), _mm512_min_ps(_mm512_set1_ps(9.0f), a));
-  // u = k·ln2 + r, |r| ≤ ln2/2
-  const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(u, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), u);
-  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440054690583e-4f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 720.0f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, one);
-  p = _mm512_fmadd_ps(p, r, one);
+  // u = k·ln2 + r, |r| ≤ ln2/2; e^r by the degree-6 Taylor polynomial
+  __m512 k;
+  const __m512 r = reduce_ln2(u, k);
+  const __m512 p = horner_from_r6(_mm512_set1_ps(1.0f / 720.0f), r);
   // · 2^k, k ∈ [−26, 0]: the exponent field of 2^k is k + 127.
   const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(127)), 23);
   const __m512 e = _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
