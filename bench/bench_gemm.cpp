@@ -13,7 +13,8 @@
 // repetitions of ours, OpenBLAS and oneDNN are then run in a shuffled order
 // across the whole run instead of back to back, so a change of load in the
 // middle hits all three alike and the ratios of the medians stay fair.
-// Steadier still: --pairwise=15 (see pairwise() below).
+// Steadier still: --pairwise=15 (see pairwise() below); --only=conv1,square
+// keeps the shapes whose names contain one of the listed parts.
 //
 // For OpenBLAS at its best: OPENBLAS_CORETYPE unset (some environments force
 // the Haswell kernels) — this program warns if it is set.
@@ -218,9 +219,12 @@ int main(int argc, char** argv) {
   std::vector<int> thread_counts = {1, 2};
   std::vector<char*> args;
   int pairwise_rounds = 0;
+  std::string only;  // --only=a,b: pairwise on the shapes whose names contain a or b
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--threads=", 10) == 0)
       thread_counts = {std::atoi(argv[i] + 10)};
+    else if (std::strncmp(argv[i], "--only=", 7) == 0)
+      only = argv[i] + 7;
     else if (std::strncmp(argv[i], "--pairwise=", 11) == 0)
       pairwise_rounds = std::max(1, std::atoi(argv[i] + 11));
     else
@@ -239,7 +243,22 @@ int main(int argc, char** argv) {
 #ifdef NN_HAVE_DNNL
   libs.push_back(Lib::OneDnn);
 #endif
-  const auto all = shapes();
+  auto all = shapes();
+  if (!only.empty()) {
+    std::vector<std::string> parts;
+    for (std::size_t b = 0, e; b <= only.size(); b = e + 1) {
+      e = std::min(only.find(',', b), only.size());
+      if (e > b) parts.push_back(only.substr(b, e - b));
+    }
+    std::erase_if(all, [&](const Shape& s) {
+      return std::none_of(parts.begin(), parts.end(),
+                          [&](const std::string& part) { return s.name.find(part) != std::string::npos; });
+    });
+    if (all.empty()) {
+      std::fprintf(stderr, "bench_gemm: --only=%s matches no shape\n", only.c_str());
+      return 2;
+    }
+  }
   if (pairwise_rounds > 0) {
     pairwise(all, libs, thread_counts, pairwise_rounds);
     return 0;

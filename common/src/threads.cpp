@@ -33,7 +33,24 @@ std::atomic<int>& active_threads() {
   return n;
 }
 
+// thread_index(): set by parallel_for_impl around each call of a body.
+thread_local int worker_index = 0;
+
+// Sets worker_index for the life of the object and puts back what was there.
+class IndexScope {
+ public:
+  explicit IndexScope(int index) : saved_(worker_index) { worker_index = index; }
+  IndexScope(const IndexScope&) = delete;
+  IndexScope& operator=(const IndexScope&) = delete;
+  ~IndexScope() { worker_index = saved_; }
+
+ private:
+  int saved_;
+};
+
 }  // namespace
+
+int thread_index() { return worker_index; }
 
 int num_threads() { return active_threads().load(std::memory_order_relaxed); }
 
@@ -56,7 +73,10 @@ void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void
   if (n <= 0) return;
   const std::int64_t by_size = std::max<std::int64_t>(1, n / std::max<std::int64_t>(1, min_chunk));
   const int threads = in_parallel_region() ? 1 : num_threads();
-  if (threads <= 1 || by_size <= 1) return call(body, 0, n);
+  if (threads <= 1 || by_size <= 1) {
+    const IndexScope scope(0);  // a team of one, even inside another region
+    return call(body, 0, n);
+  }
   // Up to kChunksPerThread chunks a thread, handed out as threads become
   // free: on a shared machine one core is often slower than the other
   // (measured here: 15-30 % for minutes at a time), and equal static shares
@@ -73,8 +93,9 @@ void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void
     more.resize(static_cast<std::size_t>(parts));
     errors = more.data();
   }
-  auto range = [&](int t) {
+  auto range = [&](int t, int index) {
     const std::int64_t begin = n * t / parts, end = n * (t + 1) / parts;
+    const IndexScope scope(index);
     try {
       if (end > begin) call(body, begin, end);
     } catch (...) {
@@ -84,15 +105,15 @@ void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void
   const int team = std::min(threads, parts);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(team) schedule(dynamic, 1)
-  for (int t = 0; t < parts; ++t) range(t);
+  for (int t = 0; t < parts; ++t) range(t, omp_get_thread_num());
 #else
   std::atomic<int> next{0};
-  auto worker = [&] {
-    for (int t = next++; t < parts; t = next++) range(t);
+  auto worker = [&](int index) {
+    for (int t = next++; t < parts; t = next++) range(t, index);
   };
   std::vector<std::thread> pool;
-  for (int t = 1; t < team; ++t) pool.emplace_back(worker);
-  worker();
+  for (int t = 1; t < team; ++t) pool.emplace_back(worker, t);
+  worker(0);
   for (auto& th : pool) th.join();
 #endif
   for (int t = 0; t < parts; ++t)

@@ -1,7 +1,8 @@
 // nn::parallel_for (nn/threads.hpp): every index is visited exactly once
 // whatever the thread count, an exception thrown on any thread comes back to
 // the caller (out of an OpenMP region it would end the program), and a
-// parallel_for inside another one still does all of its work.
+// parallel_for inside another one still does all of its work; thread_index
+// names the thread running a body within its team.
 #include <atomic>
 #include <string>
 #include <vector>
@@ -92,5 +93,33 @@ TEST_CASE("parallel_for_arrays visits every element of every array once, empty a
     INFO(threads << " threads");
     CHECK(bad_ranges.load() == 0);
     CHECK(wrong == 0);
+  }
+}
+
+TEST_CASE("thread_index is below the thread count inside parallel_for, and 0 outside it and in nested calls",
+          "[common][threads]") {
+  RestoreThreads restore;
+  CHECK(thread_index() == 0);
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    INFO(threads << " threads");
+    // Each index records the index of the thread that ran it.
+    std::vector<int> index_of(64, -1), nested(64, -1);
+    parallel_for(64, 1, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) {
+        index_of[static_cast<std::size_t>(i)] = thread_index();
+        // A parallel_for inside runs on this thread alone: a team of one.
+        parallel_for(4, 1, [&](std::int64_t, std::int64_t) { nested[static_cast<std::size_t>(i)] = thread_index(); });
+      }
+    });
+    int out_of_range = 0, nested_wrong = 0;
+    for (std::size_t i = 0; i < index_of.size(); ++i) {
+      out_of_range += index_of[i] < 0 || index_of[i] >= threads;
+      nested_wrong += nested[i] != 0;
+    }
+    CHECK(out_of_range == 0);
+    CHECK(nested_wrong == 0);
+    // After a parallel call the caller's index is back to 0.
+    CHECK(thread_index() == 0);
   }
 }

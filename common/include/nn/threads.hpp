@@ -29,6 +29,11 @@ void set_num_threads(int n);
 // would otherwise do only the first thread's share of the work.
 bool in_parallel_region();
 
+// Inside a parallel_for body: which thread of the team runs it, 0 … team − 1
+// (the team has at most num_threads() threads). Elsewhere 0. For scratch
+// buffers kept per thread while the ranges go to whichever thread is free.
+int thread_index();
+
 // The number of hardware threads this machine reports (≥ 1).
 int hardware_threads();
 
