@@ -161,10 +161,6 @@ struct Avx512Kernel {
   static void pack_t8(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
     pack_t8_avx(src, ld, rows, kc, dst, dst_stride);
   }
-  static void prefetch_c(const float* c, int rows, int cols, long ldc) {
-    for (int r = 0; r < rows; ++r)
-      for (int v = 0; v < cols; v += 16) __builtin_prefetch(c + r * ldc + v, 1, 3);
-  }
   static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
                     float alpha, float beta) {
     kMicro[static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>((cols + 15) / 16 - 1)](

@@ -216,17 +216,9 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
             b_stride = NR;
           }
           float* c = p.C + idx(ic, p.ldc, jc + jr);
-          for (int ir = 0; ir < mc; ir += MR) {                // loop 1
-            if constexpr (requires { Kernel::prefetch_c(c, MR, NR, p.ldc); }) {
-              // The tile after this one: down the strip, or the top of the next strip.
-              if (ir + MR < mc)
-                Kernel::prefetch_c(c + static_cast<long>(ir + MR) * p.ldc, std::min(MR, mc - ir - MR), cols, p.ldc);
-              else if (jr + NR < nc)
-                Kernel::prefetch_c(c + NR, std::min(MR, mc), std::min(NR, nc - jr - NR), p.ldc);
-            }
+          for (int ir = 0; ir < mc; ir += MR)                  // loop 1
             Kernel::micro(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride,
                           c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta);
-          }
         }
       }
     }
