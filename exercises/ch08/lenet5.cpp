@@ -128,7 +128,7 @@ void LeNet5Workspace<T>::prepare(const LeNet5<T>& net, std::int64_t n) {
   for (auto& b : slices) b.prepare(net, std::min(n, slice_images));
   last = LeNet5SliceBuffers<T>{};
   if (n % slice_images) last.prepare(net, n % slice_images);
-  grads.assign(static_cast<std::size_t>(parts - 1), {});
+  grads.assign(static_cast<std::size_t>(count), {});
   for (auto& g : grads)
     g = {Tensor<T>(net.c1_w.shape()), Tensor<T>(net.c1_b.shape()), Tensor<T>(net.c3_w.shape()),
          Tensor<T>(net.c3_b.shape())};
@@ -145,29 +145,33 @@ TensorView<T> images(Tensor<T>& t, std::int64_t b0, std::int64_t m) {
   return TensorView<T>(t.data() + b0 * per_image, Shape{m, t.dim(1), t.dim(2), t.dim(3)});
 }
 
-// Calls body(part, slice, b0, b1, buffers) for every slice [b0, b1) of the
-// batch; the parts (one per thread) run in parallel, each over its own
-// consecutive slices, with its own buffers: in order, or last to first with
-// `backwards` (the backward pass starts with the slice the forward pass left
-// in the buffers, which then needs no lowering again).
+// Calls body(slice, b0, b1, buffers) for every slice [b0, b1) of the batch,
+// in parallel: the threads take runs of consecutive slices as they become
+// free (a core the host slows for a while does fewer of them), each with
+// the buffers of the thread that runs it. The slices are handed out in
+// order, or last to first with `backwards` (the backward pass then starts
+// with the slice the forward pass finished with). What a slice computes
+// does not depend on which thread runs it.
 template <typename T, typename Body>
 void for_each_slice(LeNet5Workspace<T>& ws, Body&& body, bool backwards = false) {
   const std::int64_t n = ws.batch, size = ws.slice_images, count = (n + size - 1) / size;
-  const int parts = ws.threads;
-  parallel_for(parts, 1, [&](std::int64_t p0, std::int64_t p1) {
-    for (std::int64_t part = p0; part < p1; ++part)
-      for (std::int64_t first = count * part / parts, end = count * (part + 1) / parts, k = first; k < end; ++k) {
-        const std::int64_t i = backwards ? end - 1 - (k - first) : k;
-        const std::int64_t b0 = i * size, b1 = std::min(n, b0 + size);
-        LeNet5SliceBuffers<T>& buffers = b1 - b0 == ws.slices[0].images ? ws.slices[static_cast<std::size_t>(part)]
-                                                                         : ws.last;
-        body(static_cast<int>(part), i, b0, b1, buffers);
-      }
+  parallel_for(count, 1, [&](std::int64_t k0, std::int64_t k1) {
+    const auto t = static_cast<std::size_t>(thread_index());
+    if (t >= ws.slices.size())
+      throw Error("LeNet-5: the workspace was prepared for " + std::to_string(ws.slices.size()) +
+                  " threads; call lenet5_forward again after set_num_threads");
+    LeNet5SliceBuffers<T>& own = ws.slices[t];
+    for (std::int64_t k = k0; k < k1; ++k) {
+      const std::int64_t i = backwards ? count - 1 - k : k;
+      const std::int64_t b0 = i * size, b1 = std::min(n, b0 + size);
+      body(i, b0, b1, b1 - b0 == own.images ? own : ws.last);
+    }
   });
 }
 
-// Where one part's share of c1's and c3's gradients goes: the first part
-// adds into the network's gradients, the others into their own sums.
+// Where one slice's share of c1's and c3's gradients goes: a sum of its own
+// (ws.grads), added into the network's gradients afterwards in slice order,
+// so the result does not depend on which thread ran which slice.
 template <typename T>
 struct SliceGrads {
   TensorView<T> c1_w, c1_b, c3_w, c3_b;
@@ -264,12 +268,13 @@ void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<con
   if (x.rank() != 4 || x.dim(1) != 1 || x.dim(2) != net.height || x.dim(3) != net.width)
     throw Error("lenet5_forward: x must be (N, 1, 28, 28), got " + x.shape().str());
   ws.prepare(net, x.dim(0));
-  std::copy(x.data(), x.data() + x.size(), ws.x.data());
+  const std::int64_t per_image = x.size() / x.dim(0);  // each slice copies its images into ws.x
   if constexpr (std::is_same_v<T, float>)
     if (c3_direct(net)) conv_filters_pack(net.c3_w.data(), c3_shape(net), ws.c3_taps.data());
   // c1 … s4, slice by slice (each slice's X_col and activations stay in cache).
-  for_each_slice(ws, [&](int, std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
+  for_each_slice(ws, [&](std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
     const std::int64_t m = b1 - b0;
+    std::copy(x.data() + b0 * per_image, x.data() + b1 * per_image, ws.x.data() + b0 * per_image);
     c1_forward<T>(net, images(ws.z1, b0, m), images(ws.x, b0, m), buf);
     buf.lowered1 = slice;
     ch02::tanh_forward<T>(images(ws.a1, b0, m), images(ws.z1, b0, m));
@@ -290,33 +295,35 @@ void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<con
 namespace {
 
 // The slices of the backward pass: lowers each slice's input again where the
-// buffers have since held another slice, clears the slice's deltas, and
-// hands body the slice and the gradients its part adds into; afterwards adds
-// the other parts' sums into the network's gradients (in a fixed order).
+// buffers have since held another slice, clears the slice's deltas and its
+// gradient sums, and hands body the slice and those sums; afterwards adds
+// the slices' sums into the network's gradients, element by element in
+// slice order (in parallel over the elements).
 template <typename T, typename Body>
 void for_each_backward_slice(LeNet5<T>& net, LeNet5Workspace<T>& ws, Body&& body) {
-  for (auto& g : ws.grads)
-    for (Tensor<T>& t : g) t.fill(T(0));
-  for_each_slice(ws, [&](int part, std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
+  for_each_slice(ws, [&](std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
     const std::int64_t m = b1 - b0;
     if (!std::is_same_v<T, float> && buf.lowered1 != slice)
       ch06::conv2d_lower<T>(images(ws.x, b0, m), net.c1, buf.col1);
     if (!c3_direct(net) && buf.lowered3 != slice) ch06::conv2d_lower<T>(images(ws.p2, b0, m), net.c3, buf.col3);
     for (Tensor<T>* d : {&buf.d_a3, &buf.d_z3, &buf.d_p2, &buf.d_a1, &buf.d_z1}) d->fill(T(0));
-    SliceGrads<T> g{net.d_c1_w, net.d_c1_b, net.d_c3_w, net.d_c3_b};
-    if (part > 0) {
-      auto& own = ws.grads[static_cast<std::size_t>(part - 1)];
-      g = {own[0], own[1], own[2], own[3]};
-    }
+    auto& own = ws.grads[static_cast<std::size_t>(slice)];
+    for (Tensor<T>& t : own) t.fill(T(0));
+    SliceGrads<T> g{own[0], own[1], own[2], own[3]};
     body(b0, m, buf, g);
     buf.lowered1 = slice;  // c1's backward leaves X_col as it was
     buf.lowered3 = -1;     // c3's backward overwrote X_col with ∂L/∂X_col
   }, /*backwards=*/true);
-  for (auto& own : ws.grads) {
-    Tensor<T>* mine[] = {&net.d_c1_w, &net.d_c1_b, &net.d_c3_w, &net.d_c3_b};
-    for (std::size_t k = 0; k < own.size(); ++k)
-      for (std::int64_t e = 0; e < own[k].size(); ++e) (*mine[k])[e] += own[k][e];
-  }
+  Tensor<T>* sums[] = {&net.d_c1_w, &net.d_c1_b, &net.d_c3_w, &net.d_c3_b};
+  parallel_for_arrays(
+      4, [&](std::size_t k) { return sums[k]->size(); }, 512,
+      [&](std::size_t k, std::int64_t e0, std::int64_t e1) {
+        T* out = sums[k]->data();
+        for (const auto& own : ws.grads) {
+          const T* in = own[k].data();
+          for (std::int64_t e = e0; e < e1; ++e) out[e] += in[e];
+        }
+      });
 }
 
 }  // namespace

@@ -89,11 +89,11 @@ struct LeNet5Workspace {
   Tensor<T> z5, a5, z6, a6, logits, prob;
   Tensor<T> d_logits, d_a6, d_z6, d_a5, d_z5, d_p4;
   Tensor<T> c3_taps;  // float: c3's weights packed for nn::conv_filters_forward (taps × filters)
-  // Per thread: full-size slice buffers and (threads after the first) sums
-  // of c1's and c3's gradients; `last` serves the final, shorter slice.
+  // Per thread: full-size slice buffers; `last` serves the final, shorter
+  // slice. Per slice: its sums of c1's and c3's gradients.
   std::vector<LeNet5SliceBuffers<T>> slices;
   LeNet5SliceBuffers<T> last;
-  std::vector<std::array<Tensor<T>, 4>> grads;  // d_c1_w, d_c1_b, d_c3_w, d_c3_b per extra thread
+  std::vector<std::array<Tensor<T>, 4>> grads;  // d_c1_w, d_c1_b, d_c3_w, d_c3_b per slice
   void prepare(const LeNet5<T>& net, std::int64_t n);
 };
 
