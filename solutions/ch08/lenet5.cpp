@@ -112,7 +112,8 @@ void LeNet5Workspace<T>::prepare(const LeNet5<T>& net, std::int64_t n) {
   if (slice_images < 1) throw Error("LeNet5Workspace: slice_images must be at least 1");
   const std::int64_t count = (n + slice_images - 1) / slice_images;
   const int parts = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(num_threads(), count)));
-  if (batch == n && threads == parts && (slices.empty() || slices[0].images == std::min(n, slice_images))) return;
+  if (batch == n && slices.size() == static_cast<std::size_t>(parts) && slices[0].images == std::min(n, slice_images))
+    return;
   const Shape s1 = net.c1.output_shape(n), q2 = net.pool.output_shape(s1);
   const Shape s3 = net.c3.output_shape(n), q4 = net.pool.output_shape(s3);
   const Shape s5 = net.c5.output_shape(n), s6{n, net.f6_w.dim(0)}, out{n, net.classes};
@@ -130,7 +131,6 @@ void LeNet5Workspace<T>::prepare(const LeNet5<T>& net, std::int64_t n) {
   for (auto& g : grads)
     g = {Tensor<T>(net.c1_w.shape()), Tensor<T>(net.c1_b.shape()), Tensor<T>(net.c3_w.shape()),
          Tensor<T>(net.c3_b.shape())};
-  threads = parts;
   batch = n;
 }
 

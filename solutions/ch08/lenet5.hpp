@@ -82,7 +82,6 @@ template <typename T>
 struct LeNet5Workspace {
   std::int64_t batch = -1;
   std::int64_t slice_images = 4;  // images per slice of c1 … s4 (set before the first forward pass)
-  int threads = 0;
   Tensor<T> x;                    // a copy of the input: the backward pass lowers it again
   Tensor<T> z1, a1, p2, z3, a3, p4;  // the convolutional part's activations, whole batch
   ch06::Conv2dWorkspace<T> col5;
