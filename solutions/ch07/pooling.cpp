@@ -130,7 +130,12 @@ void avgpool2d_backward(TensorView<T> d_x, TensorView<const T> d_y, const Pool2d
   //! In the forward pass this was: y[q, oh, ow] = (1/(F_h·F_w)) Σ_{i,j} x[q, oh·S + i, ow·S + j]. So
   //!   d_x[q, oh·S + i, ow·S + j] += d_y[q, oh, ow] · scale   for every (i, j) of the window
   if (p.window_h == 2 && p.window_w == 2 && p.stride == 2) {
-    // 2×2 / 2 (LeNet's s2 and s4) unrolled so the inner loop vectorises.
+    // 2×2 / 2 (LeNet's s2 and s4) unrolled so the inner loop vectorises; in
+    // float, the SIMD kernel of nn/pool.hpp (the same additions, to the bit).
+    if constexpr (std::is_same_v<T, float>) {
+      if (oh_count == height / 2 && ow_count == width / 2)
+        return avgpool2x2_backward(d_y.data(), planes, height, width, d_x.data());
+    }
     for (std::int64_t q = 0; q < planes; ++q)
       for (int oh = 0; oh < oh_count; ++oh) {
         T* r0 = d_x.data() + (q * height + 2 * oh) * width;

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -260,4 +261,40 @@ TEST_CASE("tanh: every variant within 4e-7 of tanh(x), odd, saturating, NaN thro
   vtanh(odd.data(), a.data(), odd.size());
   for (std::size_t i = 0; i < odd.size(); ++i) vtanh(&odd[i], &b[i], 1);
   CHECK(a == b);
+}
+
+TEST_CASE("tanh backward: every variant adds da(1 - a^2) into dz, equal to the scalar loop to the bit",
+          "[ch02][simd]") {
+  // A hand-worked value first: a = 0.5 → 1 − a² = 0.75; da = 2 → adds 1.5 to 0.25.
+  {
+    const float da[] = {2.0f}, a[] = {0.5f};
+    float dz[] = {0.25f};
+    kernels::tanh_backward_scalar(da, a, dz, 1);
+    CHECK(dz[0] == 1.75f);
+  }
+  // Every length 0..70 (full vectors and masked tails), values on both sides
+  // of zero, a guard element past n that must stay as it was.
+  Rng rng(11);
+  for (std::size_t n = 0; n <= 70; ++n) {
+    std::vector<float> da(n), a(n), dz0(n + 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      da[i] = static_cast<float>(rng.uniform(-3, 3));
+      a[i] = static_cast<float>(rng.uniform(-1, 1));
+      dz0[i] = static_cast<float>(rng.uniform(-1, 1));
+    }
+    dz0[n] = -7.0f;
+    std::vector<float> ref = dz0;
+    kernels::tanh_backward_scalar(da.data(), a.data(), ref.data(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      // The scalar loop is the formula, rounded step by step in float.
+      const float expect = dz0[i] + da[i] * (1.0f - a[i] * a[i]);
+      CHECK(ref[i] == expect);
+    }
+    for (SimdLevel level : available_simd_levels()) {
+      INFO("n = " << n << ", level " << to_string(level));
+      std::vector<float> dz = dz0;
+      kernels::tanh_backward_for(level)(da.data(), a.data(), dz.data(), n);
+      CHECK(std::memcmp(dz.data(), ref.data(), (n + 1) * sizeof(float)) == 0);
+    }
+  }
 }

@@ -2,8 +2,9 @@
 // runs in float: every variant against the scalar definition to the bit, on
 // LeNet-5's planes (28 and 10 wide), on rows longer than one 32-column load,
 // on odd sizes (the last row and column are not pooled) and on a 2×2 plane;
-// the definition against a hand-worked example. Not an exercise: a kernel
-// of nn::common.
+// the definition against a hand-worked example. The same for the backward
+// pass (avgpool2d_backward in float), which adds into the input deltas. Not
+// an exercise: a kernel of nn::common.
 #include <cstring>
 #include <vector>
 
@@ -50,6 +51,55 @@ TEST_CASE("2x2 average pooling: every variant equals the definition", "[ch08][si
       std::vector<float> y(out + 1, -7.0f);
       kernels::avgpool2x2_for(level)(x.data(), c.planes, c.h, c.w, y.data());
       CHECK(std::memcmp(y.data(), ref.data(), (out + 1) * sizeof(float)) == 0);
+    }
+  }
+}
+
+TEST_CASE("2x2 average pooling backward: the definition on a worked example", "[ch08][simd]") {
+  // One 2×2 delta onto a 4×5 plane that already holds 1 everywhere: each
+  // input of a window gains a quarter of its delta; the fifth column, not
+  // pooled, keeps its 1.
+  const float d_y[] = {4, -8,  //
+                       2, 0.5f};
+  std::vector<float> d_x(20, 1.0f);
+  kernels::avgpool2x2_backward_scalar(d_y, 1, 4, 5, d_x.data());
+  const float expect[] = {2, 2, -1, -1, 1,  //
+                          2, 2, -1, -1, 1,  //
+                          1.5f, 1.5f, 1.125f, 1.125f, 1,  //
+                          1.5f, 1.5f, 1.125f, 1.125f, 1};
+  for (int i = 0; i < 20; ++i) {
+    INFO("element " << i);
+    CHECK(d_x[static_cast<std::size_t>(i)] == expect[i]);
+  }
+}
+
+TEST_CASE("2x2 average pooling backward: every variant equals the definition", "[ch08][simd]") {
+  struct Case {
+    std::int64_t planes;
+    int h, w;
+  };
+  const Case cases[] = {{24, 28, 28}, {64, 10, 10}, {3, 6, 70}, {2, 9, 33}, {5, 2, 2}, {1, 7, 31}, {2, 4, 64}};
+  for (const Case& c : cases) {
+    INFO(c.planes << " planes " << c.h << "x" << c.w);
+    Rng rng(static_cast<std::uint64_t>(c.h * 100 + c.w + 1));
+    std::vector<float> d_y(static_cast<std::size_t>(c.planes * (c.h / 2) * (c.w / 2)));
+    for (float& v : d_y) v = static_cast<float>(rng.uniform(-1, 1));
+    // d_x starts non-zero (the kernel adds), with a guard element past the end.
+    const std::size_t in = static_cast<std::size_t>(c.planes * c.h * c.w);
+    std::vector<float> start(in + 1);
+    for (float& v : start) v = static_cast<float>(rng.uniform(-1, 1));
+    std::vector<float> ref = start;
+    kernels::avgpool2x2_backward_scalar(d_y.data(), c.planes, c.h, c.w, ref.data());
+    CHECK(ref[in] == start[in]);
+    // Some input did change (the deltas are non-zero), and an odd last column
+    // or row did not.
+    CHECK(ref != start);
+    if (c.w % 2) CHECK(ref[static_cast<std::size_t>(c.w - 1)] == start[static_cast<std::size_t>(c.w - 1)]);
+    for (SimdLevel level : available_simd_levels()) {
+      INFO("level " << to_string(level));
+      std::vector<float> d_x = start;
+      kernels::avgpool2x2_backward_for(level)(d_y.data(), c.planes, c.h, c.w, d_x.data());
+      CHECK(std::memcmp(d_x.data(), ref.data(), (in + 1) * sizeof(float)) == 0);
     }
   }
 }

@@ -7,6 +7,16 @@
 // bit. The AVX-512 kernel loads two input rows 32 floats at a time, splits
 // each into its even and odd columns with one two-source permute apiece,
 // and adds the four in that order.
+//
+// The backward pass (chapter 7's avgpool2d_backward in float) hands each
+// input of a window a quarter of the window's output delta, added to what
+// the input's delta already holds:
+//
+//   d_x[q, 2oh + i, 2ow + j] += d_y[q, oh, ow] · 1/4      for i, j in {0, 1}
+//
+// The AVX-512 kernel scales 16 deltas at once, spreads them over 32 columns
+// with one permute per 16 (lane 2l and 2l + 1 both take delta l) and adds
+// them into the two input rows.
 #pragma once
 
 #include <cstdint>
@@ -19,11 +29,19 @@ namespace nn {
 // column is not pooled).
 void avgpool2x2(const float* x, std::int64_t planes, int height, int width, float* y);
 
+// d_y: planes × (H/2, W/2); d_x: planes × (H, W), added into (a last odd row
+// or column, which the forward pass did not pool, is left as it is).
+void avgpool2x2_backward(const float* d_y, std::int64_t planes, int height, int width, float* d_x);
+
 namespace kernels {
 void avgpool2x2_scalar(const float* x, std::int64_t planes, int height, int width, float* y);
 void avgpool2x2_avx512(const float* x, std::int64_t planes, int height, int width, float* y);
 using AvgPool2x2Fn = void (*)(const float*, std::int64_t, int, int, float*);
 AvgPool2x2Fn avgpool2x2_for(SimdLevel level);  // AVX2 runs the scalar loop
+
+void avgpool2x2_backward_scalar(const float* d_y, std::int64_t planes, int height, int width, float* d_x);
+void avgpool2x2_backward_avx512(const float* d_y, std::int64_t planes, int height, int width, float* d_x);
+AvgPool2x2Fn avgpool2x2_backward_for(SimdLevel level);  // AVX2 runs the scalar loop
 }  // namespace kernels
 
 }  // namespace nn

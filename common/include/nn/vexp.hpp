@@ -60,6 +60,16 @@ void tanh_avx2(const float* x, float* y, std::size_t n);
 void tanh_avx512(const float* x, float* y, std::size_t n);
 ExpFn tanh_for(SimdLevel level);
 
+// tanh's backward pass from its output a = tanh(z) (chapter 2's tanh_backward
+// in float): dz[i] += da[i]·(1 − a[i]·a[i]). Every variant rounds after each
+// of the four operations, in that order and with no FMA, so all agree with
+// the scalar loop to the bit. dz may not alias da or a.
+void tanh_backward_scalar(const float* da, const float* a, float* dz, std::size_t n);
+void tanh_backward_avx2(const float* da, const float* a, float* dz, std::size_t n);
+void tanh_backward_avx512(const float* da, const float* a, float* dz, std::size_t n);
+using TanhBackwardFn = void (*)(const float*, const float*, float*, std::size_t);
+TanhBackwardFn tanh_backward_for(SimdLevel level);
+
 }  // namespace kernels
 
 // Dispatched to the active SIMD level.
@@ -70,5 +80,8 @@ void vexp(const double* x, double* y, std::size_t n);
 // y = tanh(x), dispatched like vexp (in place allowed); double uses std::tanh.
 void vtanh(const float* x, float* y, std::size_t n);
 void vtanh(const double* x, double* y, std::size_t n);
+
+// dz += da·(1 − a²), dispatched like vexp.
+void vtanh_backward(const float* da, const float* a, float* dz, std::size_t n);
 
 }  // namespace nn

@@ -83,4 +83,15 @@ void tanh_avx2(const float* x, float* y, std::size_t n) {
   }
 }
 
+void tanh_backward_avx2(const float* da, const float* a, float* dz, std::size_t n) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 av = _mm256_loadu_ps(a + i);
+    const __m256 add = _mm256_mul_ps(_mm256_loadu_ps(da + i), _mm256_sub_ps(one, _mm256_mul_ps(av, av)));
+    _mm256_storeu_ps(dz + i, _mm256_add_ps(_mm256_loadu_ps(dz + i), add));
+  }
+  for (; i < n; ++i) dz[i] += da[i] * (1.0f - a[i] * a[i]);
+}
+
 }  // namespace nn::kernels

@@ -115,4 +115,17 @@ void exp_avx512(const float* x, float* y, std::size_t n) { map16<exp16>(x, y, n)
 
 void tanh_avx512(const float* x, float* y, std::size_t n) { map16<tanh16>(x, y, n); }
 
+void tanh_backward_avx512(const float* da, const float* a, float* dz, std::size_t n) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const auto step = [&](std::size_t i, __mmask16 mask) {
+    const __m512 av = _mm512_maskz_loadu_ps(mask, a + i);
+    const __m512 slope = _mm512_sub_ps(one, _mm512_mul_ps(av, av));
+    const __m512 add = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, da + i), slope);
+    _mm512_mask_storeu_ps(dz + i, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, dz + i), add));
+  };
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) step(i, 0xFFFF);
+  if (i < n) step(i, static_cast<__mmask16>((1u << (n - i)) - 1u));
+}
+
 }  // namespace nn::kernels

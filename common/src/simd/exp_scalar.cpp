@@ -74,6 +74,23 @@ void tanh_scalar(const float* x, float* y, std::size_t n) {
   }
 }
 
+void tanh_backward_scalar(const float* da, const float* a, float* dz, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) dz[i] += da[i] * (1.0f - a[i] * a[i]);
+}
+
+TanhBackwardFn tanh_backward_for(SimdLevel level) {
+#if defined(NN_HAVE_X86_KERNELS)
+  switch (level) {
+    case SimdLevel::Avx512: return tanh_backward_avx512;
+    case SimdLevel::Avx2: return tanh_backward_avx2;
+    case SimdLevel::Scalar: break;
+  }
+#else
+  (void)level;
+#endif
+  return tanh_backward_scalar;
+}
+
 ExpFn tanh_for(SimdLevel level) {
 #if defined(NN_HAVE_X86_KERNELS)
   switch (level) {
@@ -92,6 +109,12 @@ void exp_avx2(const float* x, float* y, std::size_t n) { exp_scalar(x, y, n); }
 void exp_avx512(const float* x, float* y, std::size_t n) { exp_scalar(x, y, n); }
 void tanh_avx2(const float* x, float* y, std::size_t n) { tanh_scalar(x, y, n); }
 void tanh_avx512(const float* x, float* y, std::size_t n) { tanh_scalar(x, y, n); }
+void tanh_backward_avx2(const float* da, const float* a, float* dz, std::size_t n) {
+  tanh_backward_scalar(da, a, dz, n);
+}
+void tanh_backward_avx512(const float* da, const float* a, float* dz, std::size_t n) {
+  tanh_backward_scalar(da, a, dz, n);
+}
 #endif
 
 }  // namespace kernels
@@ -99,6 +122,10 @@ void tanh_avx512(const float* x, float* y, std::size_t n) { tanh_scalar(x, y, n)
 void vexp(const float* x, float* y, std::size_t n) { kernels::exp_for(simd_level())(x, y, n); }
 
 void vtanh(const float* x, float* y, std::size_t n) { kernels::tanh_for(simd_level())(x, y, n); }
+
+void vtanh_backward(const float* da, const float* a, float* dz, std::size_t n) {
+  kernels::tanh_backward_for(simd_level())(da, a, dz, n);
+}
 
 void vtanh(const double* x, double* y, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);

@@ -39,4 +39,36 @@ void avgpool2x2_avx512(const float* x, std::int64_t planes, int height, int widt
     }
 }
 
+void avgpool2x2_backward_avx512(const float* d_y, std::int64_t planes, int height, int width, float* d_x) {
+  const int oh_count = height / 2, ow_count = width / 2;
+  // Lanes 2l and 2l + 1 of the spread take delta l of the 16 (low) or delta
+  // 8 + l (high): the first 16 input columns and the next 16.
+  const __m512i low = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+  const __m512i high = _mm512_set_epi32(15, 15, 14, 14, 13, 13, 12, 12, 11, 11, 10, 10, 9, 9, 8, 8);
+  const __m512 quarter = _mm512_set1_ps(0.25f);
+  for (std::int64_t q = 0; q < planes; ++q)
+    for (int oh = 0; oh < oh_count; ++oh) {
+      float* r0 = d_x + (q * height + 2 * oh) * width;
+      float* r1 = r0 + width;
+      const float* src = d_y + (q * oh_count + oh) * ow_count;
+      for (int ow = 0; ow < ow_count; ow += 16) {
+        const int outputs = ow_count - ow < 16 ? ow_count - ow : 16;  // 1 … 16 deltas onto 2·outputs columns
+        const int cols = 2 * outputs;
+        const __mmask16 in = static_cast<__mmask16>(outputs >= 16 ? 0xFFFF : (1u << outputs) - 1u);
+        const __mmask16 m0 = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1u);
+        const __mmask16 m1 = static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0u : (1u << (cols - 16)) - 1u);
+        const __m512 share = _mm512_mul_ps(_mm512_maskz_loadu_ps(in, src + ow), quarter);
+        const __m512 s0 = _mm512_permutexvar_ps(low, share), s1 = _mm512_permutexvar_ps(high, share);
+        float* a = r0 + 2 * ow;
+        float* b = r1 + 2 * ow;
+        _mm512_mask_storeu_ps(a, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, a), s0));
+        _mm512_mask_storeu_ps(b, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, b), s0));
+        if (m1) {
+          _mm512_mask_storeu_ps(a + 16, m1, _mm512_add_ps(_mm512_maskz_loadu_ps(m1, a + 16), s1));
+          _mm512_mask_storeu_ps(b + 16, m1, _mm512_add_ps(_mm512_maskz_loadu_ps(m1, b + 16), s1));
+        }
+      }
+    }
+}
+
 }  // namespace nn::kernels
