@@ -91,7 +91,28 @@ template <int R, int V, bool kPackedB>
   }
 }
 
-template <int R, int V>
+// Writes one vector of the tile: C = alpha·acc + beta·C, through a mask for
+// the last, partial vector. beta == 0 never reads C; alpha == 1 needs no
+// multiply (the common case: every layer of the course calls with alpha 1).
+template <bool kMasked>
+[[gnu::always_inline]] inline void store_vector(float* cv, __m512 acc, __m512 va, __m512 vb, bool scale,
+                                                bool read_c, __mmask16 mask) {
+  // alpha·acc + (beta·C), rounded as before the alpha == 1 shortcut (1·acc
+  // is exact, so skipping the multiply changes no bit).
+  __m512 out;
+  if (read_c) {
+    const __m512 bc = _mm512_mul_ps(vb, kMasked ? _mm512_maskz_loadu_ps(mask, cv) : _mm512_loadu_ps(cv));
+    out = scale ? _mm512_fmadd_ps(va, acc, bc) : _mm512_add_ps(acc, bc);
+  } else {
+    out = scale ? _mm512_mul_ps(va, acc) : acc;
+  }
+  if constexpr (kMasked)
+    _mm512_mask_storeu_ps(cv, mask, out);
+  else
+    _mm512_storeu_ps(cv, out);
+}
+
+template <int R, int V, bool kPackedB>
 void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, long ldc, int cols, float alpha,
               float beta) {
   __m512 acc[R][V];
@@ -101,53 +122,56 @@ void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, l
     for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
 
   // The C tile is only touched after the loop: start fetching all its lines.
+  // (The empty asm hides c from the compiler afterwards, so it recomputes
+  // the addresses at the end instead of keeping R·V of them alive through
+  // the loop, which spilled them to the stack.)
+  {
+    const float* cr = c;
 #pragma GCC unroll 16
-  for (int r = 0; r < R; ++r)
+    for (int r = 0; r < R; ++r, cr += ldc)
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16 * v), _MM_HINT_T0);
-  if (b_stride == kNR)
-    k_loop<R, V, true>(acc, kc, a, b, b_stride);
-  else
-    k_loop<R, V, false>(acc, kc, a, b, b_stride);
+      for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(cr + 16 * v), _MM_HINT_T0);
+  }
+  asm("" : "+r"(c), "+r"(ldc));
+  k_loop<R, V, kPackedB>(acc, kc, a, b, b_stride);
 
   const __m512 va = _mm512_set1_ps(alpha);
   const __m512 vb = _mm512_set1_ps(beta);
+  const bool scale = alpha != 1.0f, read_c = beta != 0.0f;
   const int last = cols - 16 * (V - 1);  // 1..16 lanes in the last vector
   const __mmask16 mask = static_cast<__mmask16>((1u << last) - 1u);
+  if (last == 16) {
 #pragma GCC unroll 16
-  for (int r = 0; r < R; ++r) {
-    float* cr = c + r * ldc;
+    for (int r = 0; r < R; ++r, c += ldc)
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) {
-      float* cv = cr + 16 * v;
-      if (v < V - 1 || last == 16) {
-        const __m512 out = beta == 0.0f ? _mm512_mul_ps(va, acc[r][v])
-                                        : _mm512_fmadd_ps(va, acc[r][v], _mm512_mul_ps(vb, _mm512_loadu_ps(cv)));
-        _mm512_storeu_ps(cv, out);
-      } else {
-        const __m512 out =
-            beta == 0.0f ? _mm512_mul_ps(va, acc[r][v])
-                         : _mm512_fmadd_ps(va, acc[r][v], _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(mask, cv)));
-        _mm512_mask_storeu_ps(cv, mask, out);
-      }
+      for (int v = 0; v < V; ++v) store_vector<false>(c + 16 * v, acc[r][v], va, vb, scale, read_c, mask);
+  } else {
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r, c += ldc) {
+#pragma GCC unroll 4
+      for (int v = 0; v < V - 1; ++v) store_vector<false>(c + 16 * v, acc[r][v], va, vb, scale, read_c, mask);
+      store_vector<true>(c + 16 * (V - 1), acc[r][V - 1], va, vb, scale, read_c, mask);
     }
   }
 }
 
 constexpr int kVectors = kNR / 16;
 
-template <int R, std::size_t... V>
+template <int R, bool kPackedB, std::size_t... V>
 constexpr std::array<MicroFn, kVectors> row_kernels(std::index_sequence<V...>) {
-  return {micro_rv<R, static_cast<int>(V) + 1>...};
+  return {micro_rv<R, static_cast<int>(V) + 1, kPackedB>...};
 }
 
-template <std::size_t... R>
+template <bool kPackedB, std::size_t... R>
 constexpr std::array<std::array<MicroFn, kVectors>, kMR> all_kernels(std::index_sequence<R...>) {
-  return {row_kernels<static_cast<int>(R) + 1>(std::make_index_sequence<kVectors>{})...};
+  return {row_kernels<static_cast<int>(R) + 1, kPackedB>(std::make_index_sequence<kVectors>{})...};
 }
 
-// kMicro[rows - 1][vectors - 1]: the kernel for an edge tile.
-constexpr auto kMicro = all_kernels(std::make_index_sequence<kMR>{});
+// kMicro[packed][rows - 1][vectors - 1]: the kernel for an edge tile, with B
+// packed (b_stride == NR) or read in place. Separate functions, so each has
+// only the loop and the prefetches it runs.
+constexpr std::array<std::array<std::array<MicroFn, kVectors>, kMR>, 2> kMicro = {
+    all_kernels<false>(std::make_index_sequence<kMR>{}), all_kernels<true>(std::make_index_sequence<kMR>{})};
 
 struct Avx512Kernel {
   static constexpr int MR = kMR, NR = kNR, NV = 16;
@@ -163,7 +187,7 @@ struct Avx512Kernel {
   }
   static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
                     float alpha, float beta) {
-    kMicro[static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>((cols + 15) / 16 - 1)](
+    kMicro[b_stride == kNR][static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>((cols + 15) / 16 - 1)](
         kc, a, b, b_stride, c, ldc, cols, alpha, beta);
   }
 };
