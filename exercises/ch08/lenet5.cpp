@@ -238,8 +238,9 @@ void c1_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w,
 // c3's gradients for one slice (input x = s2's output, output delta):
 // weights and bias added into d_w and d_b, the input's delta into d_x. In
 // float where the vector kernel takes c3's shape: the weight gradient by
-// nn::conv_filters_backward (no X_col), the input's as Wᵀ·δ per image and
-// col2im; otherwise the lecture's conv2d_backward over the slice's X_col
+// nn::conv_filters_backward (no X_col), the input's by
+// nn::conv_filters_backward_input (or, for planes wider than it takes, as
+// Wᵀ·δ per image and col2im); otherwise the lecture's conv2d_backward over the slice's X_col
 // (which for_each_backward_slice has lowered into buf.col3).
 template <typename T>
 void c3_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w, TensorView<T> d_b,
@@ -248,6 +249,11 @@ void c3_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w,
     if (c3_direct(net)) {
       const std::int64_t m = x.dim(0);
       conv_filters_backward(x.data(), delta.data(), m, c3_shape(net), d_w.data(), d_b.data());
+      if (c3_shape(net).fits_input_delta_kernel()) {
+        // The input's delta straight from the stored weights: no ∂L/∂X_col.
+        conv_filters_backward_input(delta.data(), m, c3_shape(net), net.c3_w.data(), d_x.data());
+        return;
+      }
       const Im2colShape s = net.c3.im2col_shape();
       const int rows = static_cast<int>(s.rows()), positions = static_cast<int>(s.cols());
       const std::int64_t in_image = x.size() / m, out_image = delta.size() / m;

@@ -2,8 +2,9 @@
 // LeNet-5's c3 uses in float: the weight packing, the forward pass and the
 // weight gradient of every variant against the scalar definition to the bit
 // (they sum in the same order) on c3's shape and on others (16 and 32 filters, kernels 3 and 5, output rows of 1 to 16
-// pixels, shapes the AVX-512 variant hands to the scalar loops), the scalar
-// definition against the formula computed in double, and bad shapes. Not an
+// pixels, shapes the AVX-512 variant hands to the scalar loops), the input
+// delta likewise, the scalar definition against the formula computed in
+// double, and bad shapes. Not an
 // exercise: a kernel of nn::common.
 #include <cmath>
 #include <cstring>
@@ -159,6 +160,62 @@ TEST_CASE("filters-across-lanes convolution: every variant's gradients equal the
           sum += static_cast<double>(dy[static_cast<std::size_t>((img * t.k + k) * oh_count * ow_count + p)]);
       CHECK(static_cast<double>(db[static_cast<std::size_t>(k)]) == Approx(sum).margin(1e-5));
     }
+  }
+}
+
+TEST_CASE("filters-across-lanes convolution: every variant's input delta equals the definition", "[ch08][simd]") {
+  // c3's shape; other heights, widths and filter counts; F = 3; one output
+  // row or column; and shapes the AVX-512 variant hands to the scalar loop
+  // (a 17-wide plane, 4x4 filters).
+  const Case cases[] = {{4, 6, 14, 14, 16, 5}, {2, 3, 9, 11, 7, 3}, {1, 2, 16, 16, 20, 5}, {3, 1, 5, 7, 16, 5},
+                        {2, 2, 3, 16, 5, 3},   {1, 2, 17, 17, 4, 5}, {2, 3, 8, 8, 8, 4}, {1, 1, 16, 5, 3, 5}};
+  for (const Case& t : cases) {
+    const FilterLanesConv s{t.c, t.h, t.w, t.k, t.f};
+    INFO(t.n << " images " << t.c << "x" << t.h << "x" << t.w << ", " << t.k << " filters " << t.f << "x" << t.f);
+    Rng rng(static_cast<std::uint64_t>(t.h * 1000 + t.k * 10 + t.f + 11));
+    const int oh_count = s.out_h(), ow_count = s.out_w();
+    const auto dy = random_floats(rng, static_cast<std::size_t>(t.n * t.k * oh_count * ow_count));
+    const auto w = random_floats(rng, static_cast<std::size_t>(t.k * t.c * t.f * t.f));
+    const std::size_t xsize = static_cast<std::size_t>(t.n * t.c * t.h * t.w);
+    // Added into what is there: start from a non-zero delta, one guard element past the end.
+    auto start = random_floats(rng, xsize + 1);
+    std::vector<float> ref = start;
+    kernels::conv_filters_backward_input_scalar(dy.data(), t.n, s, w.data(), ref.data());
+    CHECK(ref[xsize] == start[xsize]);
+
+    // Against double: d_x[c, y, x] = start + Σ_{k,i,j} w[k, c, i, j] · dy[k, y − i, x − j] (inside dy).
+    double worst = 0.0, largest = 0.0;
+    for (int img = 0; img < t.n; ++img)
+      for (int c = 0; c < t.c; ++c)
+        for (int y = 0; y < t.h; ++y)
+          for (int x = 0; x < t.w; ++x) {
+            const std::size_t at = static_cast<std::size_t>(((img * t.c + c) * t.h + y) * t.w + x);
+            double sum = static_cast<double>(start[at]), delta = 0.0;
+            for (int k = 0; k < t.k; ++k)
+              for (int i = 0; i < t.f; ++i)
+                for (int j = 0; j < t.f; ++j) {
+                  const int r = y - i, q = x - j;
+                  if (r < 0 || r >= oh_count || q < 0 || q >= ow_count) continue;
+                  delta += static_cast<double>(w[static_cast<std::size_t>(((k * t.c + c) * t.f + i) * t.f + j)]) *
+                           static_cast<double>(dy[static_cast<std::size_t>(((img * t.k + k) * oh_count + r) * ow_count + q)]);
+                }
+            sum += delta;
+            largest = std::max(largest, std::abs(delta));
+            worst = std::max(worst, std::abs(static_cast<double>(ref[at]) - sum));
+          }
+    INFO("worst |scalar - double| " << worst << ", largest delta " << largest);
+    CHECK(worst < 1e-6 * t.k * t.f * t.f);
+    CHECK(largest > 0.1);  // the deltas are far from zero: a wrong index would show
+
+    for (SimdLevel level : available_simd_levels()) {
+      INFO("level " << to_string(level));
+      std::vector<float> dx = start;
+      kernels::conv_filters_backward_input_for(level)(dy.data(), t.n, s, w.data(), dx.data());
+      CHECK(std::memcmp(dx.data(), ref.data(), (xsize + 1) * sizeof(float)) == 0);
+    }
+    std::vector<float> dx = start;
+    conv_filters_backward_input(dy.data(), t.n, s, w.data(), dx.data());
+    CHECK(std::memcmp(dx.data(), ref.data(), (xsize + 1) * sizeof(float)) == 0);
   }
 }
 

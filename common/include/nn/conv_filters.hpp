@@ -36,6 +36,8 @@ struct FilterLanesConv {
   // output pixels a row in registers, filter widths unrolled): others run the
   // scalar loops.
   bool fits_vector_kernel() const { return filters % 16 == 0 && out_w() <= 16 && (kernel == 3 || kernel == 5); }
+  // The input-delta kernel holds a whole input plane, one row a register.
+  bool fits_input_delta_kernel() const { return width <= 16 && height <= 16 && (kernel == 3 || kernel == 5); }
 };
 
 // w: (K, C, F, F) as stored; wt: (C·F·F, K), taps() · K floats.
@@ -58,6 +60,22 @@ void conv_filters_forward(const float* x, std::int64_t n, const FilterLanesConv&
 void conv_filters_backward(const float* x, const float* dy, std::int64_t n, const FilterLanesConv& s, float* d_w,
                            float* d_b);
 
+// The input's delta of the same layer for a block of images, added into
+// d_x (N, C, H, W), from the weights as stored (w: K, C, F, F):
+//   d_x[c, y, x] += Σ_k Σ_j Σ_i w[k, c, i, j] · dy[k, y − i, x − j]
+// over the terms whose (y − i, x − j) lies inside dy — what im2col + GEMM
+// computes as col2im(Wᵀ·dy), without the F·F·C × O_h·O_w matrix in between.
+// Each input value is a sum from zero in one order in every version: k,
+// then j, then i from high to low (dy's row y − i from low to high), one
+// fused multiply-add a term, a column x − j outside dy's row counting as a
+// term with dy = +0; the sum is then added into d_x. The vector kernel keeps
+// the H rows of one input channel in H registers (H, W ≤ 16): for each
+// filter k and column offset j it broadcasts the F weights w[k, c, ·, j],
+// and every row of dy, loaded once (shifted j lanes to the right by a
+// masked load), adds into the F input rows it reaches.
+void conv_filters_backward_input(const float* dy, std::int64_t n, const FilterLanesConv& s, const float* w,
+                                 float* d_x);
+
 // Whether conv_filters_forward and _backward run their vector kernels for this shape at the
 // current SIMD level (AVX-512, K a multiple of 16, O_w ≤ 16, F = 3 or 5); otherwise it
 // runs the scalar loops, and a caller with a faster route should take it.
@@ -79,6 +97,12 @@ void conv_filters_backward_avx512(const float* x, const float* dy, std::int64_t 
 using ConvFiltersBackwardFn = void (*)(const float*, const float*, std::int64_t, const FilterLanesConv&, float*,
                                        float*);
 ConvFiltersBackwardFn conv_filters_backward_for(SimdLevel level);
+void conv_filters_backward_input_scalar(const float* dy, std::int64_t n, const FilterLanesConv& s, const float* w,
+                                        float* d_x);
+void conv_filters_backward_input_avx512(const float* dy, std::int64_t n, const FilterLanesConv& s, const float* w,
+                                        float* d_x);
+using ConvFiltersInputFn = void (*)(const float*, std::int64_t, const FilterLanesConv&, const float*, float*);
+ConvFiltersInputFn conv_filters_backward_input_for(SimdLevel level);  // AVX2 runs the scalar loops
 
 }  // namespace kernels
 

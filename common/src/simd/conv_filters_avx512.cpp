@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -104,7 +105,80 @@ void backward_channel(const float* x, const float* dyt, std::int64_t n, const Fi
 }
 #pragma GCC pop_options
 
+// The input's delta, one image and one input channel c: H rows of the
+// input plane in H registers (W ≤ 16 lanes used). For each filter k and
+// column offset j: the F weights w[k, c, i, j] broadcast, then every row r
+// of dy[k], loaded once with its values moved j lanes right (a masked load
+// from j floats before the row: lane x gets dy[k, r, x − j], and +0 where
+// x − j is outside the row; masked-out lanes are never read), added into
+// input rows r + i, i = 0 … F − 1.
+using InputFn = void (*)(const float* dy, const FilterLanesConv& s, const float* w, int c, float* dx);
+
+template <int H, int F>
+void input_channel(const float* dy, const FilterLanesConv& s, const float* w, int c, float* dx) {
+  constexpr int OH = H - F + 1;
+  const int ow_count = s.out_w(), width = s.width;
+  __mmask16 shifted[F];
+#pragma GCC unroll 8
+  for (int j = 0; j < F; ++j) shifted[j] = static_cast<__mmask16>(((1u << ow_count) - 1u) << j);
+  __m512 acc[H];
+#pragma GCC unroll 16
+  for (int y = 0; y < H; ++y) acc[y] = _mm512_setzero_ps();
+  const std::int64_t out_plane = std::int64_t{OH} * ow_count;
+  for (int k = 0; k < s.filters; ++k) {
+    const float* delta = dy + k * out_plane;
+    const float* wk = w + (std::int64_t{k} * s.channels + c) * F * F;
+#pragma GCC unroll 1
+    for (int j = 0; j < F; ++j) {
+      __m512 wi[F];
+#pragma GCC unroll 8
+      for (int i = 0; i < F; ++i) wi[i] = _mm512_set1_ps(wk[i * F + j]);
+      // The address j floats before the row, computed as an integer: only
+      // the lanes the mask keeps (inside the row) are read.
+      const auto base = reinterpret_cast<std::uintptr_t>(delta) - sizeof(float) * static_cast<unsigned>(j);
+#pragma GCC unroll 16
+      for (int r = 0; r < OH; ++r) {
+        const __m512 v = _mm512_maskz_loadu_ps(
+            shifted[j], reinterpret_cast<const float*>(base + sizeof(float) * static_cast<std::size_t>(r * ow_count)));
+        // Input row y = r + i takes the term of i; for a fixed y the terms
+        // come in r from low to high, i from high to low (the scalar order).
+#pragma GCC unroll 8
+        for (int i = 0; i < F; ++i) acc[r + i] = _mm512_fmadd_ps(wi[i], v, acc[r + i]);
+      }
+    }
+  }
+  const __mmask16 row_mask = static_cast<__mmask16>((1u << width) - 1u);
+#pragma GCC unroll 16
+  for (int y = 0; y < H; ++y) {
+    float* out = dx + y * width;
+    _mm512_mask_storeu_ps(out, row_mask, _mm512_add_ps(_mm512_maskz_loadu_ps(row_mask, out), acc[y]));
+  }
+}
+
+template <int F, std::size_t... I>
+constexpr std::array<InputFn, sizeof...(I)> input_kernels(std::index_sequence<I...>) {
+  // Heights F … 16 (at least one output row); the entries below F are unused.
+  return {(static_cast<int>(I) + 1 >= F ? input_channel<(static_cast<int>(I) + 1 >= F ? static_cast<int>(I) + 1 : F), F>
+                                        : nullptr)...};
+}
+
+// kInputF[H − 1]: the kernel for input planes of H rows and F × F filters.
+constexpr auto kInput3 = input_kernels<3>(std::make_index_sequence<16>{});
+constexpr auto kInput5 = input_kernels<5>(std::make_index_sequence<16>{});
+
 }  // namespace
+
+void conv_filters_backward_input_avx512(const float* dy, std::int64_t n, const FilterLanesConv& s, const float* w,
+                                        float* d_x) {
+  if (!s.fits_input_delta_kernel() || s.out_h() < 1 || s.out_w() < 1)
+    return conv_filters_backward_input_scalar(dy, n, s, w, d_x);
+  const InputFn kernel = (s.kernel == 5 ? kInput5 : kInput3)[static_cast<std::size_t>(s.height - 1)];
+  const std::int64_t plane = std::int64_t{s.height} * s.width;
+  const std::int64_t out_image = std::int64_t{s.filters} * s.out_h() * s.out_w();
+  for (std::int64_t img = 0; img < n; ++img)
+    for (int c = 0; c < s.channels; ++c)
+      kernel(dy + img * out_image, s, w, c, d_x + (img * s.channels + c) * plane);
+}
 
 void conv_filters_backward_avx512(const float* x, const float* dy, std::int64_t n, const FilterLanesConv& s,
                                   float* d_w, float* d_b) {

@@ -2,6 +2,7 @@
 // formula of nn/conv_filters.hpp, one output at a time, in the same order
 // as the vector kernel: std::fma from zero over c, i, j, then + b), the
 // weight packing, and the dispatcher.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -63,6 +64,39 @@ void conv_filters_backward_scalar(const float* x, const float* dy, std::int64_t 
   }
 }
 
+void conv_filters_backward_input_scalar(const float* dy, std::int64_t n, const FilterLanesConv& s, const float* w,
+                                        float* d_x) {
+  const int oh_count = s.out_h(), ow_count = s.out_w(), f = s.kernel;
+  const std::int64_t plane = std::int64_t{s.height} * s.width, out_plane = std::int64_t{oh_count} * ow_count;
+  for (std::int64_t img = 0; img < n; ++img)
+    for (int c = 0; c < s.channels; ++c)
+      for (int y = 0; y < s.height; ++y)
+        for (int x = 0; x < s.width; ++x) {
+          float sum = 0.0f;
+          for (int k = 0; k < s.filters; ++k) {
+            const float* delta = dy + (img * s.filters + k) * out_plane;
+            const float* wk = w + (std::int64_t{k} * s.channels + c) * f * f;
+            for (int j = 0; j < f; ++j) {
+              const int ow = x - j;
+              const bool inside = ow >= 0 && ow < ow_count;
+              // dy's rows r = y − i for i from high to low: r from low to high.
+              for (int r = std::max(0, y - f + 1); r <= std::min(oh_count - 1, y); ++r)
+                sum = std::fma(wk[(y - r) * f + j], inside ? delta[r * ow_count + ow] : 0.0f, sum);
+            }
+          }
+          d_x[(img * s.channels + c) * plane + y * s.width + x] += sum;
+        }
+}
+
+ConvFiltersInputFn conv_filters_backward_input_for(SimdLevel level) {
+#if defined(NN_HAVE_X86_KERNELS)
+  if (level == SimdLevel::Avx512) return conv_filters_backward_input_avx512;
+#else
+  (void)level;
+#endif
+  return conv_filters_backward_input_scalar;
+}
+
 ConvFiltersBackwardFn conv_filters_backward_for(SimdLevel level) {
 #if defined(NN_HAVE_X86_KERNELS)
   if (level == SimdLevel::Avx512) return conv_filters_backward_avx512;
@@ -90,6 +124,10 @@ void conv_filters_backward_avx512(const float* x, const float* dy, std::int64_t 
                                   float* d_w, float* d_b) {
   conv_filters_backward_scalar(x, dy, n, s, d_w, d_b);
 }
+void conv_filters_backward_input_avx512(const float* dy, std::int64_t n, const FilterLanesConv& s, const float* w,
+                                        float* d_x) {
+  conv_filters_backward_input_scalar(dy, n, s, w, d_x);
+}
 #endif
 
 }  // namespace kernels
@@ -113,6 +151,12 @@ void conv_filters_backward(const float* x, const float* dy, std::int64_t n, cons
                            float* d_b) {
   check(s);
   kernels::conv_filters_backward_for(simd_level())(x, dy, n, s, d_w, d_b);
+}
+
+void conv_filters_backward_input(const float* dy, std::int64_t n, const FilterLanesConv& s, const float* w,
+                                 float* d_x) {
+  check(s);
+  kernels::conv_filters_backward_input_for(simd_level())(dy, n, s, w, d_x);
 }
 
 bool conv_filters_vectorised(const FilterLanesConv& s) {
