@@ -3,7 +3,8 @@
 // weight gradient of every variant against the scalar definition to the bit
 // (they sum in the same order) on c3's shape and on others (16 and 32 filters, kernels 3 and 5, output rows of 1 to 16
 // pixels, shapes the AVX-512 variant hands to the scalar loops), the input
-// delta likewise, the scalar definition against the formula computed in
+// delta likewise (and against finite differences of the forward pass in
+// double), the scalar definition against the formula computed in
 // double, and bad shapes. Not an
 // exercise: a kernel of nn::common.
 #include <cmath>
@@ -217,6 +218,59 @@ TEST_CASE("filters-across-lanes convolution: every variant's input delta equals 
     conv_filters_backward_input(dy.data(), t.n, s, w.data(), dx.data());
     CHECK(std::memcmp(dx.data(), ref.data(), (xsize + 1) * sizeof(float)) == 0);
   }
+}
+
+TEST_CASE("filters-across-lanes convolution: the input delta matches finite differences", "[ch08][simd][gradcheck]") {
+  // L(x) = Σ g[k, oh, ow] · y[k, oh, ow](x), the forward pass computed in
+  // double, so ∂L/∂x is the input delta for output delta g. Central
+  // differences in double at every input of one image on c3's shape (all
+  // borders and corners included) against the dispatched kernel in float.
+  const Case t{2, 6, 14, 14, 16, 5};
+  const FilterLanesConv s{t.c, t.h, t.w, t.k, t.f};
+  Rng rng(29);
+  const int oh_count = s.out_h(), ow_count = s.out_w();
+  const auto x = random_floats(rng, static_cast<std::size_t>(t.n * t.c * t.h * t.w));
+  const auto w = random_floats(rng, static_cast<std::size_t>(t.k * t.c * t.f * t.f));
+  const auto g = random_floats(rng, static_cast<std::size_t>(t.n * t.k * oh_count * ow_count));
+  const std::vector<float> no_bias(static_cast<std::size_t>(t.k), 0.0f);
+  std::vector<float> dx(x.size(), 0.0f);
+  conv_filters_backward_input(g.data(), t.n, s, w.data(), dx.data());
+
+  std::vector<double> xd(x.begin(), x.end());
+  auto loss = [&](const std::vector<double>& in) {
+    // The forward pass of `reference`, in double on a double input.
+    double l = 0.0;
+    for (int img = 0; img < t.n; ++img)
+      for (int k = 0; k < t.k; ++k)
+        for (int oh = 0; oh < oh_count; ++oh)
+          for (int ow = 0; ow < ow_count; ++ow) {
+            double y = 0.0;
+            for (int c = 0; c < t.c; ++c)
+              for (int i = 0; i < t.f; ++i)
+                for (int j = 0; j < t.f; ++j)
+                  y += static_cast<double>(w[static_cast<std::size_t>(((k * t.c + c) * t.f + i) * t.f + j)]) *
+                       in[static_cast<std::size_t>(((img * t.c + c) * t.h + oh + i) * t.w + ow + j)];
+            l += static_cast<double>(g[static_cast<std::size_t>(((img * t.k + k) * oh_count + oh) * ow_count + ow)]) * y;
+          }
+    return l;
+  };
+  const double h = 1e-3;
+  double worst = 0.0, largest = 0.0;
+  const std::size_t image = static_cast<std::size_t>(t.c * t.h * t.w);
+  for (std::size_t at = image; at < 2 * image; ++at) {  // every input of the second image
+    const double saved = xd[at];
+    xd[at] = saved + h;
+    const double up = loss(xd);
+    xd[at] = saved - h;
+    const double down = loss(xd);
+    xd[at] = saved;
+    const double numeric = (up - down) / (2 * h);
+    largest = std::max(largest, std::abs(numeric));
+    worst = std::max(worst, std::abs(static_cast<double>(dx[at]) - numeric) / (1.0 + std::abs(numeric)));
+  }
+  INFO("worst relative error " << worst << ", largest gradient " << largest);
+  CHECK(largest > 0.5);  // far from zero: a sign or index error would show
+  CHECK(worst < 1e-5);
 }
 
 TEST_CASE("filters-across-lanes convolution: which shapes the vector kernel takes", "[ch08][simd]") {

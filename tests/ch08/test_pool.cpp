@@ -16,6 +16,19 @@
 
 using namespace nn;
 
+namespace {
+
+// LeNet-5's planes (28 and 10 wide), rows longer than one 32-column load,
+// odd sizes, a single 2×2 plane.
+struct PoolCase {
+  std::int64_t planes;
+  int h, w;
+};
+constexpr PoolCase kPoolCases[] = {{24, 28, 28}, {64, 10, 10}, {3, 6, 70}, {2, 9, 33},
+                                   {5, 2, 2},    {1, 7, 31},   {2, 4, 64}};
+
+}  // namespace
+
 TEST_CASE("2x2 average pooling: the definition on a worked example", "[ch08][simd]") {
   // One 4×5 plane: the fifth column is not pooled.
   const float x[] = {1, 2, 3, 4, 100,    //
@@ -31,12 +44,7 @@ TEST_CASE("2x2 average pooling: the definition on a worked example", "[ch08][sim
 }
 
 TEST_CASE("2x2 average pooling: every variant equals the definition", "[ch08][simd]") {
-  struct Case {
-    std::int64_t planes;
-    int h, w;
-  };
-  const Case cases[] = {{24, 28, 28}, {64, 10, 10}, {3, 6, 70}, {2, 9, 33}, {5, 2, 2}, {1, 7, 31}, {2, 4, 64}};
-  for (const Case& c : cases) {
+  for (const PoolCase& c : kPoolCases) {
     INFO(c.planes << " planes " << c.h << "x" << c.w);
     Rng rng(static_cast<std::uint64_t>(c.h * 100 + c.w));
     std::vector<float> x(static_cast<std::size_t>(c.planes * c.h * c.w));
@@ -74,12 +82,7 @@ TEST_CASE("2x2 average pooling backward: the definition on a worked example", "[
 }
 
 TEST_CASE("2x2 average pooling backward: every variant equals the definition", "[ch08][simd]") {
-  struct Case {
-    std::int64_t planes;
-    int h, w;
-  };
-  const Case cases[] = {{24, 28, 28}, {64, 10, 10}, {3, 6, 70}, {2, 9, 33}, {5, 2, 2}, {1, 7, 31}, {2, 4, 64}};
-  for (const Case& c : cases) {
+  for (const PoolCase& c : kPoolCases) {
     INFO(c.planes << " planes " << c.h << "x" << c.w);
     Rng rng(static_cast<std::uint64_t>(c.h * 100 + c.w + 1));
     std::vector<float> d_y(static_cast<std::size_t>(c.planes * (c.h / 2) * (c.w / 2)));

@@ -9,6 +9,24 @@
 
 namespace nn::kernels {
 
+namespace {
+
+// The masks for a run of `outputs` (1 … 16) pooled values at once: the
+// outputs themselves, and the 2·outputs input columns as the first and the
+// second vector of 16.
+struct ColumnMasks {
+  __mmask16 out, first, second;
+};
+
+inline ColumnMasks column_masks(int outputs) {
+  const int cols = 2 * outputs;
+  return {static_cast<__mmask16>(outputs >= 16 ? 0xFFFF : (1u << outputs) - 1u),
+          static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1u),
+          static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0u : (1u << (cols - 16)) - 1u)};
+}
+
+}  // namespace
+
 void avgpool2x2_avx512(const float* x, std::int64_t planes, int height, int width, float* y) {
   const int oh_count = height / 2, ow_count = width / 2;
   // Lane l of the even (odd) permute takes column 2l (2l + 1) of the 32
@@ -22,10 +40,8 @@ void avgpool2x2_avx512(const float* x, std::int64_t planes, int height, int widt
       const float* r1 = r0 + width;
       float* out = y + (q * oh_count + oh) * ow_count;
       for (int ow = 0; ow < ow_count; ow += 16) {
-        const int outputs = ow_count - ow < 16 ? ow_count - ow : 16;  // 1 … 16 outputs from 2·outputs columns
-        const int cols = 2 * outputs;
-        const __mmask16 m0 = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1u);
-        const __mmask16 m1 = static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0u : (1u << (cols - 16)) - 1u);
+        // 1 … 16 outputs from 2·outputs columns
+        const auto [store, m0, m1] = column_masks(ow_count - ow < 16 ? ow_count - ow : 16);
         const float* a = r0 + 2 * ow;
         const float* b = r1 + 2 * ow;
         const __m512 a0 = _mm512_maskz_loadu_ps(m0, a), a1 = _mm512_maskz_loadu_ps(m1, a + 16);
@@ -33,7 +49,6 @@ void avgpool2x2_avx512(const float* x, std::int64_t planes, int height, int widt
         __m512 s = _mm512_add_ps(_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1));
         s = _mm512_add_ps(s, _mm512_permutex2var_ps(b0, even, b1));
         s = _mm512_add_ps(s, _mm512_permutex2var_ps(b0, odd, b1));
-        const __mmask16 store = static_cast<__mmask16>(outputs >= 16 ? 0xFFFF : (1u << outputs) - 1u);
         _mm512_mask_storeu_ps(out + ow, store, _mm512_mul_ps(s, quarter));
       }
     }
@@ -52,11 +67,8 @@ void avgpool2x2_backward_avx512(const float* d_y, std::int64_t planes, int heigh
       float* r1 = r0 + width;
       const float* src = d_y + (q * oh_count + oh) * ow_count;
       for (int ow = 0; ow < ow_count; ow += 16) {
-        const int outputs = ow_count - ow < 16 ? ow_count - ow : 16;  // 1 … 16 deltas onto 2·outputs columns
-        const int cols = 2 * outputs;
-        const __mmask16 in = static_cast<__mmask16>(outputs >= 16 ? 0xFFFF : (1u << outputs) - 1u);
-        const __mmask16 m0 = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1u);
-        const __mmask16 m1 = static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0u : (1u << (cols - 16)) - 1u);
+        // 1 … 16 deltas onto 2·outputs columns
+        const auto [in, m0, m1] = column_masks(ow_count - ow < 16 ? ow_count - ow : 16);
         const __m512 share = _mm512_mul_ps(_mm512_maskz_loadu_ps(in, src + ow), quarter);
         const __m512 s0 = _mm512_permutexvar_ps(low, share), s1 = _mm512_permutexvar_ps(high, share);
         float* a = r0 + 2 * ow;
