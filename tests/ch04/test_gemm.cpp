@@ -104,7 +104,8 @@ TEST_CASE("gemm: primes and sizes one off the register tiles and cache blocks", 
 TEST_CASE("gemm: large shapes that cross every cache block", "[ch04][gemm]") {
   Restore restore;
   // N > NC (3072) and K > 2·KC; M > MC (several row blocks share a packed
-  // B); the LeNet shape with M = 6 (B read in place).
+  // B); the LeNet shape with M = 6 (B read in place); and K = 37, short
+  // enough that C is swept by rows, across several row and column blocks.
   std::uint64_t seed = 7000;
   for (Trans ta : kTrans)
     for (Trans tb : kTrans) {
@@ -149,8 +150,9 @@ TEST_CASE("gemm: the result does not depend on the thread count (bit-identical)"
   // depends on the part of C a thread has.
   // 64×256×300: split by columns in whole vectors, at 128 on two threads and
   // at 96 and 176 on three, inside a register tile.
-  const Shape shapes[] = {{64, 700, 300}, {500, 40, 270}, {6, 3000, 25},  {33, 33, 33},
-                          {384, 169, 300}, {500, 40, 800}, {300, 100, 900}, {64, 256, 300}};
+  // 150×1000×16: K short enough that each thread sweeps its C by rows.
+  const Shape shapes[] = {{64, 700, 300},   {500, 40, 270},  {6, 3000, 25},  {33, 33, 33},    {384, 169, 300},
+                          {500, 40, 800},   {300, 100, 900}, {64, 256, 300}, {150, 1000, 16}};
   for (nn::SimdLevel level : nn::available_simd_levels()) {
     nn::set_simd_level(level);
     std::uint64_t seed = 11;
