@@ -2,8 +2,10 @@
 #include "ch05/optimizers.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 #include "nn/error.hpp"
+#include "nn/fpenv.hpp"
 #include "nn/threads.hpp"
 
 namespace nn::ch05 {
@@ -133,7 +135,7 @@ void Optimizer<T>::step(double learning_rate) {
   const T lr = static_cast<T>(learning_rate);
   const auto& c = config_;
   // One element-wise update of parameter i's elements [b, e).
-  auto update = [&](std::size_t i, std::int64_t b, std::int64_t e) {
+  auto update_range = [&](std::size_t i, std::int64_t b, std::int64_t e) {
     T* w = params_[i].value.data() + b;
     const T* g = params_[i].grad.data() + b;
     T* s1 = slot1_[i].size() ? slot1_[i].data() + b : nullptr;
@@ -152,6 +154,19 @@ void Optimizer<T>::step(double learning_rate) {
         adam_update(w, g, s1, s2, n, lr, static_cast<T>(c.beta1), static_cast<T>(c.beta2),
                     static_cast<T>(c.adam_epsilon), t_);
         break;
+    }
+  };
+  // In float, a velocity or moment that decays into the subnormal range is
+  // flushed to zero: on x86, arithmetic on subnormals is about a hundred
+  // times slower, and training piles them up (see nn/fpenv.hpp). The flag
+  // belongs to the thread, so each range sets it. The double path stays
+  // plain IEEE: it is the reference.
+  auto update = [&](std::size_t i, std::int64_t b, std::int64_t e) {
+    if constexpr (std::is_same_v<T, float>) {
+      const FlushSubnormals flush;
+      update_range(i, b, e);
+    } else {
+      update_range(i, b, e);
     }
   };
   // The rules are element-wise, so all parameters go as one range of

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <ios>
+#include <limits>
 #include <new>
 #include <vector>
 
@@ -144,6 +146,38 @@ TEST_CASE("ex5.1 every optimiser's first two steps match the formulas", "[ch05][
     CHECK(w[0] == Approx(w0 - lr).epsilon(1e-7));
     CHECK(w[1] == Approx(wb).epsilon(1e-14));
   }
+}
+
+TEST_CASE("ex5.1 in float the optimiser flushes a subnormal velocity to zero; double keeps it", "[ch05][ex5.1]") {
+  // v = μv − ηg, W += v with g = 0: v0 = the smallest normal number becomes
+  // μ·v0, which is subnormal. Float flushes it (nn/fpenv.hpp: subnormals
+  // are slow on x86), double is left as IEEE says. A normal v is untouched.
+  auto run = [](auto tiny) {
+    using T = decltype(tiny);
+    Tensor<T> w(Shape{2}, {T(1), T(2)}), g(Shape{2});
+    OptimizerConfig c;
+    c.kind = OptimizerKind::Classic;
+    Optimizer<T> opt(c, {{"w", w.view(), g.view()}});
+    TensorView<T> v = opt.state().at(0).value;
+    v.data()[0] = tiny;
+    v.data()[1] = T(1e-30);
+    opt.step(0.1);
+    CHECK(w(0) == T(1));
+    CHECK(v.data()[1] == static_cast<T>(c.momentum) * T(1e-30));
+    return v.data()[0];
+  };
+  const float vf = run(std::numeric_limits<float>::min());
+  const double vd = run(std::numeric_limits<double>::min());
+#if defined(__x86_64__) || defined(__i386__)
+  INFO("float velocity after the step: " << std::hexfloat << vf);
+  CHECK(vf == 0.0f);
+#endif
+  volatile double mu = 0.9, dmin = std::numeric_limits<double>::min();
+  CHECK(vd == mu * dmin);
+  CHECK(std::fpclassify(vd) == FP_SUBNORMAL);
+  // The step restores the thread's floating-point mode: subnormals again.
+  volatile float fmin = std::numeric_limits<float>::min(), half = 0.5f;
+  CHECK(std::fpclassify(fmin * half) == FP_SUBNORMAL);
 }
 
 TEST_CASE("ex5.2 L2: penalty lambda |W|^2 and its gradient pass a finite-difference check", "[ch05][ex5.2]") {
