@@ -148,7 +148,7 @@ TEST_CASE("ex5.1 every optimiser's first two steps match the formulas", "[ch05][
   }
 }
 
-TEST_CASE("ex5.1 in float the optimiser flushes a subnormal velocity to zero; double keeps it", "[ch05][ex5.1]") {
+TEST_CASE("ex5.1 the float optimiser flushes a subnormal velocity to zero and the double one keeps it", "[ch05][ex5.1]") {
   // v = μv − ηg, W += v with g = 0: v0 = the smallest normal number becomes
   // μ·v0, which is subnormal. Float flushes it (nn/fpenv.hpp: subnormals
   // are slow on x86), double is left as IEEE says. A normal v is untouched.

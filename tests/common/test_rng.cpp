@@ -21,7 +21,7 @@ TEST_CASE("rng: xoshiro256** seeded by splitmix64 gives the reference sequence",
   CHECK(rng.next_u64() == 0x6aa594f1262d2d2cULL);
 }
 
-TEST_CASE("rng: same seed, same numbers; different seeds, different numbers", "[common][rng]") {
+TEST_CASE("rng: the same seed gives the same numbers and different seeds give different ones", "[common][rng]") {
   Rng a(123), b(123), c(124);
   for (int i = 0; i < 100; ++i) {
     const double na = a.normal(), nb = b.normal();

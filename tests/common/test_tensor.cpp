@@ -42,7 +42,7 @@ TEST_CASE("tensor: copies are deep, moves are cheap", "[common][tensor]") {
   CHECK(c(0) == 10.0f);
 }
 
-TEST_CASE("tensor: views share storage; reshape keeps the element count", "[common][tensor]") {
+TEST_CASE("tensor: views share storage and reshape keeps the element count", "[common][tensor]") {
   Tensor<float> a(Shape{2, 6});
   TensorView<float> v = a.view().reshape(Shape{3, 4});
   v(2, 3) = 5.0f;
