@@ -32,8 +32,6 @@
 // ragged last column block is copied into a zero-padded NR-wide buffer.
 #pragma once
 
-
-
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
