@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <exception>
 #include <vector>
 #include <cstdlib>
@@ -77,10 +78,14 @@ void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void
     const IndexScope scope(0);  // a team of one, even inside another region
     return call(body, 0, n);
   }
-  // Up to kChunksPerThread chunks a thread, handed out as threads become
-  // free: on a shared machine one core is often slower than the other
-  // (measured here: 15-30 % for minutes at a time), and equal static shares
-  // would leave the faster one waiting for it at the end of every call.
+  // Up to kChunksPerThread chunks a thread. Thread i starts on a home share:
+  // the i-th run of chunks, in order, as the GEMM gives thread i the i-th
+  // block of C (so an optimiser step finds most of its thread's rows of a
+  // weight matrix, and of its gradient, in its own core's cache). A thread
+  // that runs out of home chunks takes the last chunk left in another's
+  // share: on a shared machine one core is often slower than the other
+  // (measured here: 15-30 % for minutes at a time), and fixed shares would
+  // leave the faster one waiting for it at the end of every call.
   constexpr int kChunksPerThread = 4;
   const int parts = static_cast<int>(std::min<std::int64_t>(std::int64_t{threads} * kChunksPerThread, by_size));
   // An exception may not leave a thread (out of an OpenMP region it ends the
@@ -103,14 +108,39 @@ void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void
     }
   };
   const int team = std::min(threads, parts);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
-  for (int t = 0; t < parts; ++t) range(t, omp_get_thread_num());
-#else
-  std::atomic<int> next{0};
-  auto worker = [&](int index) {
-    for (int t = next++; t < parts; t = next++) range(t, index);
+  // Share i holds chunks [first, last) packed in one word, first in the high
+  // half: its owner takes from the front, others from the back, each with a
+  // compare-and-swap, so no chunk runs twice.
+  std::atomic<std::uint64_t> share_local[8];
+  std::vector<std::atomic<std::uint64_t>> share_more(team > 8 ? static_cast<std::size_t>(team) : 0);
+  std::atomic<std::uint64_t>* shares = team > 8 ? share_more.data() : share_local;
+  for (int i = 0; i < team; ++i) {
+    const auto first = static_cast<std::uint64_t>(static_cast<std::int64_t>(parts) * i / team);
+    const auto last = static_cast<std::uint64_t>(static_cast<std::int64_t>(parts) * (i + 1) / team);
+    shares[i].store(first << 32 | last, std::memory_order_relaxed);
+  }
+  // The next chunk of share i: from the front for its owner, else from the back; −1 when empty.
+  auto take = [&](int i, bool owner) -> int {
+    std::uint64_t s = shares[i].load(std::memory_order_relaxed);
+    for (;;) {
+      const auto first = static_cast<std::uint32_t>(s >> 32), last = static_cast<std::uint32_t>(s);
+      if (first >= last) return -1;
+      const std::uint64_t next = owner ? (std::uint64_t{first} + 1) << 32 | last : std::uint64_t{first} << 32 | (last - 1);
+      if (shares[i].compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed))
+        return static_cast<int>(owner ? first : last - 1);
+    }
   };
+  auto worker = [&](int index) {
+    for (int t = take(index, true); t >= 0; t = take(index, true)) range(t, index);
+    for (int k = 1; k < team; ++k) {
+      const int other = (index + k) % team;
+      for (int t = take(other, false); t >= 0; t = take(other, false)) range(t, index);
+    }
+  };
+#ifdef _OPENMP
+#pragma omp parallel num_threads(team)
+  worker(omp_get_thread_num());
+#else
   std::vector<std::thread> pool;
   for (int t = 1; t < team; ++t) pool.emplace_back(worker, t);
   worker(0);

@@ -4,7 +4,9 @@
 // parallel_for inside another one still does all of its work; thread_index
 // names the thread running a body within its team.
 #include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -122,4 +124,23 @@ TEST_CASE("thread_index is below the thread count inside parallel_for, and 0 out
     // After a parallel call the caller's index is back to 0.
     CHECK(thread_index() == 0);
   }
+}
+
+TEST_CASE("parallel_for on 2 threads: a thread that has finished its own ranges takes over a slow thread's",
+          "[common][threads]") {
+  RestoreThreads restore;
+  set_num_threads(2);
+  // 8 ranges, 4 a thread. Every range run by thread 1 sleeps, so thread 0
+  // finishes its own 4 first and must then take some of thread 1's: with
+  // fixed shares it would run exactly half of them.
+  std::atomic<int> ranges_on_0{0}, ranges{0};
+  parallel_for(8, 1, [&](std::int64_t, std::int64_t) {
+    ++ranges;
+    if (thread_index() == 0)
+      ++ranges_on_0;
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  });
+  CHECK(ranges.load() == 8);
+  CHECK(ranges_on_0.load() > 4);
 }

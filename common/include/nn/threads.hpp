@@ -38,9 +38,12 @@ int thread_index();
 int hardware_threads();
 
 // Splits [0, n) into contiguous ranges of at least `min_chunk` elements (up
-// to four a thread) and calls body(begin, end) for each, in parallel: each
-// thread takes the next range when it has finished its last, so a core
-// that runs slower for a while (on a shared machine) does less of the work.
+// to four a thread) and calls body(begin, end) for each, in parallel. Thread
+// i starts on the i-th run of ranges, in order (the part of the data the
+// GEMM's thread i works on, when both split the same rows), and when it has
+// finished those it takes the last range left in another thread's run: a
+// core that runs slower for a while (on a shared machine) does less of the
+// work.
 // For element-wise work (optimiser updates): each element is computed the
 // same way whichever thread does it, so results do not depend on the count.
 // With n no larger than the thread count and min_chunk 1, every index is a
