@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <ios>
 #include <limits>
@@ -15,6 +16,7 @@
 
 #include "ch05/train.hpp"
 #include "nn/gradcheck.hpp"
+#include "nn/threads.hpp"
 #include "test_util.hpp"
 
 using namespace nn;
@@ -325,4 +327,46 @@ TEST_CASE("ex5.1 the steady-state training step allocates nothing", "[ch05][ex5.
     WARN("operator new is not counted under AddressSanitizer; tensor allocations are");
   }
   CHECK(detail::tensor_allocations() - tensors_before == 0);
+}
+
+TEST_CASE("ex5.1 training steps give the same bits on 1, 2 and 3 threads", "[ch05][ex5.1][threads]") {
+  // Big enough that every part is split between the threads: the GEMMs of
+  // the first two layers (over 2e6 flops each), the activations (64 rows of
+  // 256) and the optimiser. Dropout and L2 on, so every path of the step runs.
+  const int saved_threads = num_threads();
+  Rng data_rng(21);
+  Tensor<float> x(Shape{64, 96});
+  for (float& v : x) v = static_cast<float>(data_rng.uniform());
+  std::vector<int> labels(64);
+  for (int& l : labels) l = static_cast<int>(data_rng.below(10));
+  auto train = [&](int threads) {
+    set_num_threads(threads);
+    Rng rng(22);
+    Classifier<float> net = make_classifier<float>({96, 256, 128, 10}, ch02::Activation::relu(), 0.2, Init::He, rng);
+    OptimizerConfig c;
+    c.kind = OptimizerKind::Nesterov;
+    Optimizer<float> opt(c, net.params());
+    ClassifierWorkspace<float> ws;
+    Rng masks(23);
+    for (int step = 0; step < 5; ++step) train_step(net, ws, opt, x.view(), labels, 1e-3, 0.05, masks);
+    return net;
+  };
+  const Classifier<float> one = train(1);
+  for (int threads : {2, 3}) {
+    const Classifier<float> many = train(threads);
+    INFO(threads << " threads");
+    for (int layer = 0; layer < one.layers(); ++layer) {
+      const auto k = static_cast<std::size_t>(layer);
+      INFO("layer " << layer);
+      REQUIRE(many.weight[k].size() == one.weight[k].size());
+      CHECK(std::memcmp(many.weight[k].data(), one.weight[k].data(), sizeof(float) * one.weight[k].size()) == 0);
+      CHECK(std::memcmp(many.bias[k].data(), one.bias[k].data(), sizeof(float) * one.bias[k].size()) == 0);
+    }
+  }
+  // The steps moved the weights: the comparison is not between untouched copies.
+  Rng rng(22);
+  const Classifier<float> initial =
+      make_classifier<float>({96, 256, 128, 10}, ch02::Activation::relu(), 0.2, Init::He, rng);
+  CHECK(std::memcmp(initial.weight[0].data(), one.weight[0].data(), sizeof(float) * one.weight[0].size()) != 0);
+  set_num_threads(saved_threads);
 }
