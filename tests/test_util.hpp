@@ -13,8 +13,16 @@
 #include "nn/dataset.hpp"
 #include "nn/gradcheck.hpp"
 #include "nn/rng.hpp"
+#include "nn/threads.hpp"
 
 namespace nn::test {
+
+// Puts the library's thread count back as it was when the object was made,
+// however the test leaves its scope.
+struct RestoreThreads {
+  int saved = num_threads();
+  ~RestoreThreads() { set_num_threads(saved); }
+};
 
 // Runs a shell command, returns its exit status and what it printed
 // (stdout and stderr together).

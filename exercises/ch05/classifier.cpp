@@ -95,12 +95,6 @@ bool uses_dropout(const Classifier<T>& net, Mode mode) {
   return net.dropout > 0.0 && mode == Mode::Train;
 }
 
-// Rows [r0, r1) of a matrix.
-template <typename U>
-TensorView<U> rows(TensorView<U> m, std::int64_t r0, std::int64_t r1) {
-  return TensorView<U>(m.data() + r0 * m.dim(1), Shape{r1 - r0, m.dim(1)});
-}
-
 // Calls body(r0, r1) on row ranges of an [n, cols] batch, split between the
 // threads when each range gets at least 4096 elements: the activations
 // between two GEMMs (64×256 for the chapter's first layer) would otherwise
@@ -126,7 +120,7 @@ void classifier_forward(const Classifier<T>& net, ClassifierWorkspace<T>& ws, Te
     ch03::dense_forward<T>(ws.z[k], input, net.weight[k], net.bias[k]);
     if (i + 1 == L) break;  // logits stay linear
     over_rows(ws.z[k].dim(0), ws.z[k].dim(1), [&](std::int64_t r0, std::int64_t r1) {
-      ch02::activation_forward<T>(net.hidden, rows(ws.a[k].view(), r0, r1), rows(TensorView<const T>(ws.z[k]), r0, r1));
+      ch02::activation_forward<T>(net.hidden, ws.a[k].view().rows(r0, r1), TensorView<const T>(ws.z[k]).rows(r0, r1));
     });
     if (uses_dropout(net, mode)) {
       dropout_forward<T>(ws.h[k], ws.mask[k], ws.a[k], net.dropout, mode, rng);
@@ -166,10 +160,10 @@ T classifier_backward(Classifier<T>& net, ClassifierWorkspace<T>& ws, TensorView
         d_a = ws.d_a[k - 1];
       }
       over_rows(d_a.dim(0), d_a.dim(1), [&](std::int64_t r0, std::int64_t r1) {
-        const TensorView<T> d_z = rows(ws.d_z[k - 1].view(), r0, r1);
+        const TensorView<T> d_z = ws.d_z[k - 1].view().rows(r0, r1);
         std::fill(d_z.data(), d_z.data() + d_z.size(), T(0));
-        ch02::activation_backward<T>(net.hidden, d_z, rows(d_a, r0, r1), rows(TensorView<const T>(ws.z[k - 1]), r0, r1),
-                                     rows(TensorView<const T>(ws.a[k - 1]), r0, r1));
+        ch02::activation_backward<T>(net.hidden, d_z, d_a.rows(r0, r1), TensorView<const T>(ws.z[k - 1]).rows(r0, r1),
+                                     TensorView<const T>(ws.a[k - 1]).rows(r0, r1));
       });
     }
   }

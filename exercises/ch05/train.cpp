@@ -45,7 +45,7 @@ double evaluate(const Classifier<float>& net, const Dataset& data, std::int64_t 
   const auto all = flat(data.images.view());
   for (std::int64_t start = 0; start < data.size(); start += batch_size) {
     const std::int64_t n = std::min(batch_size, data.size() - start);
-    const TensorView<const float> x(all.data() + start * all.dim(1), Shape{n, all.dim(1)});
+    const TensorView<const float> x = all.rows(start, start + n);
     classifier_forward<float>(net, ws, x, Mode::Eval, unused);
     predictions<float>(ws, std::span<int>(predicted.data(), static_cast<std::size_t>(n)));
     for (std::int64_t i = 0; i < n; ++i) {

@@ -333,16 +333,19 @@ TEST_CASE("ex5.1 training steps give the same bits on 1, 2 and 3 threads", "[ch0
   // Big enough that every part is split between the threads: the GEMMs of
   // the first two layers (over 2e6 flops each), the activations (64 rows of
   // 256) and the optimiser. Dropout and L2 on, so every path of the step runs.
-  const int saved_threads = num_threads();
+  const test::RestoreThreads restore;
   Rng data_rng(21);
   Tensor<float> x(Shape{64, 96});
   for (float& v : x) v = static_cast<float>(data_rng.uniform());
   std::vector<int> labels(64);
   for (int& l : labels) l = static_cast<int>(data_rng.below(10));
+  auto make_net = [] {
+    Rng rng(22);
+    return make_classifier<float>({96, 256, 128, 10}, ch02::Activation::relu(), 0.2, Init::He, rng);
+  };
   auto train = [&](int threads) {
     set_num_threads(threads);
-    Rng rng(22);
-    Classifier<float> net = make_classifier<float>({96, 256, 128, 10}, ch02::Activation::relu(), 0.2, Init::He, rng);
+    Classifier<float> net = make_net();
     OptimizerConfig c;
     c.kind = OptimizerKind::Nesterov;
     Optimizer<float> opt(c, net.params());
@@ -364,9 +367,6 @@ TEST_CASE("ex5.1 training steps give the same bits on 1, 2 and 3 threads", "[ch0
     }
   }
   // The steps moved the weights: the comparison is not between untouched copies.
-  Rng rng(22);
-  const Classifier<float> initial =
-      make_classifier<float>({96, 256, 128, 10}, ch02::Activation::relu(), 0.2, Init::He, rng);
+  const Classifier<float> initial = make_net();
   CHECK(std::memcmp(initial.weight[0].data(), one.weight[0].data(), sizeof(float) * one.weight[0].size()) != 0);
-  set_num_threads(saved_threads);
 }

@@ -19,6 +19,7 @@
 #include "nn/im2col.hpp"
 #include "nn/rng.hpp"
 #include "nn/threads.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
 
@@ -137,7 +138,7 @@ TEST_CASE("conv2d_lower: a kernel covering the whole image lowers the batch to i
           "[ch06][simd][threads]") {
   // LeNet-5's c5 shape (16 channels of 5x5, a 5x5 kernel: one output
   // position), and an odd one; 37 images, so the groups of 16 end ragged.
-  const int saved = num_threads();
+  const test::RestoreThreads restore;
   for (const auto& [c, h, w] : {std::tuple{16, 5, 5}, std::tuple{3, 4, 7}}) {
     const ch06::Conv2dGeometry g{c, h, w, 8, h, w, 1, 0, 1, 1};
     const std::int64_t n = 37, rows = std::int64_t{c} * h * w;
@@ -157,5 +158,4 @@ TEST_CASE("conv2d_lower: a kernel covering the whole image lowers the batch to i
       CHECK(ws.col(rows - 1, n - 1) == x(n - 1, c - 1, h - 1, w - 1));
     }
   }
-  set_num_threads(saved);
 }

@@ -34,12 +34,8 @@ struct NamedBytes {
 // threads. Returns every parameter's bytes. Restores the thread count.
 std::vector<NamedBytes> train_once(std::uint64_t seed, int threads) {
   static const Dataset train = test::bar_images(300, 1001), validation = test::bar_images(100, 1002);
-  const int before = num_threads();
+  const test::RestoreThreads restore;
   set_num_threads(threads);
-  struct Restore {
-    int n;
-    ~Restore() { set_num_threads(n); }
-  } restore{before};
   Rng rng(seed);
   LeNet5<float> net = make_lenet5<float>(rng);
   ch05::TrainOptions t;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "nn/error.hpp"
 #include "nn/tensor.hpp"
 
 using namespace nn;
@@ -52,6 +53,22 @@ TEST_CASE("tensor: views share storage and reshape keeps the element count", "[c
   CHECK_THROWS_AS(a.view().reshape(Shape{5, 5}), Error);
   CHECK_THROWS_AS((Tensor<float>(Shape{2}, {1, 2, 3})), Error);
   CHECK_THROWS_AS(Shape({-1}), Error);
+}
+
+TEST_CASE("tensor: rows(r0, r1) views examples r0 to r1 - 1 of a batch and rejects a range outside it",
+          "[common][tensor]") {
+  Tensor<float> t(Shape{5, 2, 3});
+  for (std::int64_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i);
+  const TensorView<float> mid = t.view().rows(1, 3);
+  CHECK(mid.shape() == Shape{2, 2, 3});
+  CHECK(mid.data() == t.data() + 6);
+  CHECK(mid(1, 1, 2) == t(2, 1, 2));
+  mid(0, 0, 0) = -1.0f;  // the same storage
+  CHECK(t(1, 0, 0) == -1.0f);
+  CHECK(t.view().rows(5, 5).size() == 0);
+  CHECK_THROWS_AS(t.view().rows(2, 6), Error);
+  CHECK_THROWS_AS(t.view().rows(3, 2), Error);
+  CHECK_THROWS_AS(t.view().rows(-1, 2), Error);
 }
 
 TEST_CASE("tensor: tensor_cast converts element by element", "[common][tensor]") {

@@ -13,15 +13,11 @@
 
 #include "nn/error.hpp"
 #include "nn/threads.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
 
-namespace {
-struct RestoreThreads {
-  int saved = num_threads();
-  ~RestoreThreads() { set_num_threads(saved); }
-};
-}  // namespace
+using test::RestoreThreads;
 
 TEST_CASE("parallel_for visits every index once on 1, 2 and 3 threads", "[common][threads]") {
   RestoreThreads restore;

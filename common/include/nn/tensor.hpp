@@ -104,6 +104,22 @@ class TensorView {
     check_axis0(i0);
     return data_ + i0 * (shape_[0] == 0 ? 0 : size() / shape_[0]);
   }
+  // Rows [r0, r1) of the leading dimension (examples r0 … r1 − 1 of a
+  // batch), the other dimensions unchanged: a view of the same storage.
+  TensorView rows(std::int64_t r0, std::int64_t r1) const {
+    if (shape_.rank() == 0 || r0 < 0 || r1 < r0 || r1 > shape_[0])
+      throw Error("rows [" + std::to_string(r0) + ", " + std::to_string(r1) + ") of tensor " + shape_.str() +
+                  " are out of range");
+    const std::int64_t n = r1 - r0;
+    Shape shape;
+    switch (shape_.rank()) {
+      case 1: shape = Shape{n}; break;
+      case 2: shape = Shape{n, shape_[1]}; break;
+      case 3: shape = Shape{n, shape_[1], shape_[2]}; break;
+      default: shape = Shape{n, shape_[1], shape_[2], shape_[3]}; break;
+    }
+    return TensorView(data_ + r0 * (shape_[0] == 0 ? 0 : size() / shape_[0]), shape);
+  }
   // The same elements under another shape with the same element count.
   TensorView reshape(Shape shape) const {
     if (shape.numel() != size())
