@@ -107,6 +107,36 @@ struct Split {
   bool by_columns;
 };
 
+// The kernel's work on `cols` columns, in columns of full-width tiles: the
+// last, narrower tile keeps fewer FMAs in flight per broadcast of A, and each
+// vector it lacks still costs half of one (on one thread, 64×64×256 NT ran
+// at 0.82 of 64×128×256's speed: 48 + 16 columns against 48 + 48 + 32).
+double column_work(int cols, Tile tile) {
+  const int full = cols / tile.nr, rest = cols - full * tile.nr;
+  if (rest == 0) return static_cast<double>(cols);
+  const int vectors = (rest + tile.nv - 1) / tile.nv, width = tile.nr / tile.nv;
+  return full * static_cast<double>(tile.nr) + vectors * tile.nv + 0.5 * (width - vectors) * tile.nv;
+}
+
+// The busiest thread's time under a split into `parts`, in flops: its block
+// of C, padded to whole tiles, and the packing. Splitting by columns, every
+// thread packs all of A and its share of B; by rows, all of B and its share
+// of A. Packing one element costs about as much as 30 flops of the kernel
+// (with this figure the model picks the faster split on each course shape
+// timed both ways on two threads, by as much as 1.25x on AlexNet conv1).
+double split_cost(int M, int N, int K, Tile tile, int parts, bool by_columns) {
+  constexpr double kPackFlops = 30.0;
+  const int row_tiles = (M + tile.mr - 1) / tile.mr, col_vectors = (N + tile.nv - 1) / tile.nv;
+  if (by_columns) {
+    const int cols = std::min((col_vectors + parts - 1) / parts * tile.nv, N);
+    return 2.0 * row_tiles * tile.mr * column_work(cols, tile) * K +
+           kPackFlops * (static_cast<double>(M) * K + static_cast<double>(K) * cols);
+  }
+  const int rows = std::min((row_tiles + parts - 1) / parts * tile.mr, M);
+  return 2.0 * rows * column_work(N, tile) * K +
+         kPackFlops * (static_cast<double>(K) * N + static_cast<double>(rows) * K);
+}
+
 Split choose_split(int M, int N, int K, Tile tile, int wanted) {
   // Below about 20 µs of work (2·10⁶ flops) a second thread gains little and
   // waking it can cost more (on a busy machine, when the other thread has
@@ -117,15 +147,23 @@ Split choose_split(int M, int N, int K, Tile tile, int wanted) {
   if (wanted <= 1 || flops < 2.0e6) return {1, true};
   const int col_tiles = (N + tile.nv - 1) / tile.nv;
   const int row_tiles = (M + tile.mr - 1) / tile.mr;
-  // The busiest thread's share, relative to a perfect split: pick the
-  // dimension that balances better (columns on a tie: no B copied twice).
-  auto imbalance = [wanted](int tiles, int tile_size, int extent) {
-    const int per_thread = (tiles + wanted - 1) / wanted;
-    return std::min(per_thread * tile_size, extent) * static_cast<double>(wanted) / extent;
-  };
   const bool cols_ok = col_tiles >= wanted, rows_ok = row_tiles >= wanted;
-  if (cols_ok && rows_ok)
+  if (cols_ok && rows_ok) {
+    // The cheaper split for the busiest thread, when the model sees more
+    // than 2 % between them. Closer than that, the one that balances better
+    // (columns on a tie: no B copied twice), which also keeps splits the
+    // threads' other work is laid out to match: the chapter-5 MLP's weight
+    // gradient 256×784×64 goes by rows, as its optimiser step does.
+    const double by_cols = split_cost(M, N, K, tile, wanted, true);
+    const double by_rows = split_cost(M, N, K, tile, wanted, false);
+    if (by_cols < 0.98 * by_rows) return {wanted, true};
+    if (by_rows < 0.98 * by_cols) return {wanted, false};
+    auto imbalance = [wanted](int tiles, int tile_size, int extent) {
+      const int per_thread = (tiles + wanted - 1) / wanted;
+      return std::min(per_thread * tile_size, extent) * static_cast<double>(wanted) / extent;
+    };
     return {wanted, imbalance(col_tiles, tile.nv, N) <= imbalance(row_tiles, tile.mr, M)};
+  }
   if (cols_ok) return {wanted, true};
   if (rows_ok) return {wanted, false};
   // Fewer tiles than threads: one thread per tile of the longer dimension.

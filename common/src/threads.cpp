@@ -111,22 +111,28 @@ void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void
   // Share i holds chunks [first, last) packed in one word, first in the high
   // half: its owner takes from the front, others from the back, each with a
   // compare-and-swap, so no chunk runs twice.
-  std::atomic<std::uint64_t> share_local[8];
-  std::vector<std::atomic<std::uint64_t>> share_more(team > 8 ? static_cast<std::size_t>(team) : 0);
-  std::atomic<std::uint64_t>* shares = team > 8 ? share_more.data() : share_local;
+  // Each share has a cache line of its own: its owner updates it at every
+  // chunk, and a neighbour in the same line would make the two cores pass
+  // that line back and forth.
+  struct alignas(64) Share {
+    std::atomic<std::uint64_t> chunks;
+  };
+  Share share_local[8];
+  std::vector<Share> share_more(team > 8 ? static_cast<std::size_t>(team) : 0);
+  Share* shares = team > 8 ? share_more.data() : share_local;
   for (int i = 0; i < team; ++i) {
     const auto first = static_cast<std::uint64_t>(static_cast<std::int64_t>(parts) * i / team);
     const auto last = static_cast<std::uint64_t>(static_cast<std::int64_t>(parts) * (i + 1) / team);
-    shares[i].store(first << 32 | last, std::memory_order_relaxed);
+    shares[i].chunks.store(first << 32 | last, std::memory_order_relaxed);
   }
   // The next chunk of share i: from the front for its owner, else from the back; −1 when empty.
   auto take = [&](int i, bool owner) -> int {
-    std::uint64_t s = shares[i].load(std::memory_order_relaxed);
+    std::uint64_t s = shares[i].chunks.load(std::memory_order_relaxed);
     for (;;) {
       const auto first = static_cast<std::uint32_t>(s >> 32), last = static_cast<std::uint32_t>(s);
       if (first >= last) return -1;
       const std::uint64_t next = owner ? (std::uint64_t{first} + 1) << 32 | last : std::uint64_t{first} << 32 | (last - 1);
-      if (shares[i].compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed))
+      if (shares[i].chunks.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed))
         return static_cast<int>(owner ? first : last - 1);
     }
   };
