@@ -121,9 +121,10 @@ double column_work(int cols, Tile tile) {
 // The busiest thread's time under a split into `parts`, in flops: its block
 // of C, padded to whole tiles, and the packing. Splitting by columns, every
 // thread packs all of A and its share of B; by rows, all of B and its share
-// of A. Packing one element costs about as much as 30 flops of the kernel
-// (with this figure the model picks the faster split on each course shape
-// timed both ways on two threads, by as much as 1.25x on AlexNet conv1).
+// of A. Packing one element costs about as much as 30 flops of the kernel:
+// with that figure the model picks the faster split on every course shape
+// and square that was timed both ways on two threads and differed by more
+// than the noise (AlexNet conv1 by columns: 1.24x; 128² by rows: 1.35x).
 double split_cost(int M, int N, int K, Tile tile, int parts, bool by_columns) {
   constexpr double kPackFlops = 30.0;
   const int row_tiles = (M + tile.mr - 1) / tile.mr, col_vectors = (N + tile.nv - 1) / tile.nv;
