@@ -125,6 +125,12 @@ double column_work(int cols, Tile tile) {
 // with that figure the model picks the faster split on every course shape
 // and square that was timed both ways on two threads and differed by more
 // than the noise (AlexNet conv1 by columns: 1.24x; 128² by rows: 1.35x).
+// Having the threads pack the operand they all need once, half each, and
+// meet at a barrier was tried and dropped: two-thread 64×128×256 NT ran at
+// 0.75x and 128² at 0.91x, the chapter-5 training step at 0.97x. The copy is
+// cheap; what costs is moving the lines, and the half packed by the other
+// core has to come from its cache, while a thread packing its own copy reads
+// an input that both caches usually hold already.
 double split_cost(int M, int N, int K, Tile tile, int parts, bool by_columns) {
   constexpr double kPackFlops = 30.0;
   const int row_tiles = (M + tile.mr - 1) / tile.mr, col_vectors = (N + tile.nv - 1) / tile.nv;
