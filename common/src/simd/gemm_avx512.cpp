@@ -66,9 +66,11 @@ template <int R, int V>
 // kPrefetchRows rows ahead would spend a third of the prefetches past the
 // panel's last row. Fetch the same row of the next panel instead, which the
 // next call reads, and leave out the fetch two panels ahead into L2, whose
-// instructions then cost more than it brings (together 1.07–1.10x on
-// 6×50176×25 with B in L3, 1.04–1.10x with B in L2, paired medians of 9–11
-// rounds). A separate instantiation, so the longer panels' loop is unchanged.
+// instructions then cost more than it brings. A separate instantiation, so
+// the longer panels' loop is unchanged (with the choice made inside the one
+// loop, LeNet conv2's 16×6400×150 lost 3 %). Paired medians against the
+// previous kernel: 6×50176×25 (B in L3) 1.16x over 11 rounds, 6×2048×25
+// (B in L2) 1.14x over 9.
 template <int R, int V, bool kPackedB, bool kShort = false>
 [[gnu::always_inline]] inline void k_loop(__m512 (&acc)[R][V], int kc, const float* a, const float* b,
                                           long b_stride) {
