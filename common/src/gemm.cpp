@@ -107,6 +107,13 @@ struct Split {
   bool by_columns;
 };
 
+// The busiest thread's part of an extent cut into `parts` runs of whole
+// tiles (the last tile may be short).
+int busiest_part(int extent, int tile_size, int parts) {
+  const int tiles = (extent + tile_size - 1) / tile_size;
+  return std::min((tiles + parts - 1) / parts * tile_size, extent);
+}
+
 // The kernel's work on `cols` columns, in columns of full-width tiles: the
 // last, narrower tile keeps fewer FMAs in flight per broadcast of A, and each
 // vector it lacks still costs half of one (on one thread, 64×64×256 NT ran
@@ -133,13 +140,12 @@ double column_work(int cols, Tile tile) {
 // an input that both caches usually hold already.
 double split_cost(int M, int N, int K, Tile tile, int parts, bool by_columns) {
   constexpr double kPackFlops = 30.0;
-  const int row_tiles = (M + tile.mr - 1) / tile.mr, col_vectors = (N + tile.nv - 1) / tile.nv;
   if (by_columns) {
-    const int cols = std::min((col_vectors + parts - 1) / parts * tile.nv, N);
-    return 2.0 * row_tiles * tile.mr * column_work(cols, tile) * K +
+    const int cols = busiest_part(N, tile.nv, parts), padded_rows = (M + tile.mr - 1) / tile.mr * tile.mr;
+    return 2.0 * padded_rows * column_work(cols, tile) * K +
            kPackFlops * (static_cast<double>(M) * K + static_cast<double>(K) * cols);
   }
-  const int rows = std::min((row_tiles + parts - 1) / parts * tile.mr, M);
+  const int rows = busiest_part(M, tile.mr, parts);
   return 2.0 * rows * column_work(N, tile) * K +
          kPackFlops * (static_cast<double>(K) * N + static_cast<double>(rows) * K);
 }
@@ -165,11 +171,11 @@ Split choose_split(int M, int N, int K, Tile tile, int wanted) {
     const double by_rows = split_cost(M, N, K, tile, wanted, false);
     if (by_cols < 0.98 * by_rows) return {wanted, true};
     if (by_rows < 0.98 * by_cols) return {wanted, false};
-    auto imbalance = [wanted](int tiles, int tile_size, int extent) {
-      const int per_thread = (tiles + wanted - 1) / wanted;
-      return std::min(per_thread * tile_size, extent) * static_cast<double>(wanted) / extent;
+    // The busiest thread's share relative to a perfect split.
+    auto imbalance = [wanted](int extent, int tile_size) {
+      return busiest_part(extent, tile_size, wanted) * static_cast<double>(wanted) / extent;
     };
-    return {wanted, imbalance(col_tiles, tile.nv, N) <= imbalance(row_tiles, tile.mr, M)};
+    return {wanted, imbalance(N, tile.nv) <= imbalance(M, tile.mr)};
   }
   if (cols_ok) return {wanted, true};
   if (rows_ok) return {wanted, false};

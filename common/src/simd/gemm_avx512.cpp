@@ -148,10 +148,15 @@ void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, l
       for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(cr + 16 * v), _MM_HINT_T0);
   }
   asm("" : "+r"(c), "+r"(ldc));
-  if (!kPackedB && kc < kShortPanel)
-    k_loop<R, V, false, true>(acc, kc, a, b, b_stride);
-  else
-    k_loop<R, V, kPackedB>(acc, kc, a, b, b_stride);
+  if constexpr (!kPackedB) {
+    if (kc < kShortPanel) {
+      k_loop<R, V, false, true>(acc, kc, a, b, b_stride);
+    } else {
+      k_loop<R, V, false>(acc, kc, a, b, b_stride);
+    }
+  } else {
+    k_loop<R, V, true>(acc, kc, a, b, b_stride);
+  }
 
   const __m512 va = _mm512_set1_ps(alpha);
   const __m512 vb = _mm512_set1_ps(beta);
