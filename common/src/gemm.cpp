@@ -115,14 +115,18 @@ int busiest_part(int extent, int tile_size, int parts) {
 }
 
 // The kernel's work on `cols` columns, in columns of full-width tiles: the
-// last, narrower tile keeps fewer FMAs in flight per broadcast of A, and each
-// vector it lacks still costs half of one (on one thread, 64×64×256 NT ran
-// at 0.82 of 64×128×256's speed: 48 + 16 columns against 48 + 48 + 32).
+// columns go in tiles as blocked_slice cuts them (panel_width), and a tile
+// narrower than NR keeps fewer FMAs in flight per broadcast of A: each vector
+// it lacks still costs half of one (on one thread, 64×64×256 NT ran at 0.82
+// of 64×128×256's speed when 64 went as 48 + 16).
 double column_work(int cols, Tile tile) {
-  const int full = cols / tile.nr, rest = cols - full * tile.nr;
-  if (rest == 0) return static_cast<double>(cols);
-  const int vectors = (rest + tile.nv - 1) / tile.nv, width = tile.nr / tile.nv;
-  return full * static_cast<double>(tile.nr) + vectors * tile.nv + 0.5 * (width - vectors) * tile.nv;
+  double work = 0.0;
+  for (int j = 0, w; j < cols; j += w) {
+    w = gemm_detail::panel_width(cols - j, tile.nr, tile.nv);
+    const int vectors = (w + tile.nv - 1) / tile.nv;
+    work += vectors * tile.nv + 0.5 * (tile.nr / tile.nv - vectors) * tile.nv;
+  }
+  return work;
 }
 
 // The busiest thread's time under a split into `parts`, in flops: its block

@@ -89,8 +89,8 @@ struct Avx2Kernel {
   static void pack_t8(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
     pack_t8_avx(src, ld, rows, kc, dst, dst_stride);
   }
-  static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
-                    float alpha, float beta) {
+  static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, bool /*packed*/,
+                    float* c, long ldc, float alpha, float beta) {
     kMicro[static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>((cols + 7) / 8 - 1)](
         kc, a, b, b_stride, c, ldc, cols, alpha, beta);
   }

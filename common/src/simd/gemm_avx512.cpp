@@ -34,7 +34,7 @@ using MicroFn = void (*)(int kc, const float* a, const float* b, long b_stride, 
                          float alpha, float beta);
 
 // How far ahead the kernel asks for what it reads next. A packed B panel
-// (b_stride == NR) was written just before, so it is in L1 and the A
+// was written just before, so it is in L1 and the A
 // micro-panel is the stream that comes from L2: fetch it kPrefetchA floats
 // ahead. B read in place (b_stride == ldb) is kc rows far apart, which the
 // hardware prefetcher does not follow: fetch it kPrefetchRows rows ahead
@@ -191,7 +191,7 @@ constexpr std::array<std::array<MicroFn, kVectors>, kMR> all_kernels(std::index_
 }
 
 // kMicro[packed][rows - 1][vectors - 1]: the kernel for an edge tile, with B
-// packed (b_stride == NR) or read in place. Separate functions, so each has
+// packed or read in place (b_stride == ldb). Separate functions, so each has
 // only the loop and the prefetches it runs.
 constexpr std::array<std::array<std::array<MicroFn, kVectors>, kMR>, 2> kMicro = {
     all_kernels<false>(std::make_index_sequence<kMR>{}), all_kernels<true>(std::make_index_sequence<kMR>{})};
@@ -208,9 +208,9 @@ struct Avx512Kernel {
   static void pack_t8(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
     pack_t8_avx(src, ld, rows, kc, dst, dst_stride);
   }
-  static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
-                    float alpha, float beta) {
-    kMicro[b_stride == kNR][static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>((cols + 15) / 16 - 1)](
+  static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, bool packed,
+                    float* c, long ldc, float alpha, float beta) {
+    kMicro[packed][static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>((cols + 15) / 16 - 1)](
         kc, a, b, b_stride, c, ldc, cols, alpha, beta);
   }
 };

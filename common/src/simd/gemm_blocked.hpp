@@ -117,39 +117,52 @@ void pack_a(const Problem& p, int i0, int mc, int p0, int kc, float* out) {
   }
 }
 
-// Packs op(B)[p0 : p0+kc, j0 : j0+nc] into ceil(nc/NR) micro-panels of kc×NR.
-// prefetch_next: also fetch the columns right of the block (they are in B).
+// Packs op(B)[p0 : p0+kc, j0 : j0+cols] (cols ≤ NR) into one kc-row
+// micro-panel, `stride` floats a row: cols rounded up to whole vectors of NV,
+// with zeros past cols (the kernel reads whole vectors).
+// prefetch_next: also fetch the columns right of the panel (they are in B).
 template <class Kernel>
-void pack_b(const Problem& p, int p0, int kc, int j0, int nc, float* out, bool prefetch_next = false) {
+void pack_b(const Problem& p, int p0, int kc, int j0, int cols, int stride, float* dst, bool prefetch_next = false) {
   constexpr int NR = Kernel::NR;
-  for (int jr = 0; jr < nc; jr += NR) {
-    const int cols = std::min(NR, nc - jr);
-    // The kernel reads whole vectors of NV columns: only those need zeros.
-    const int padded = std::min(NR, (cols + Kernel::NV - 1) / Kernel::NV * Kernel::NV);
-    float* dst = out + static_cast<long>(jr) * kc;
-    if (p.tb == Trans::No) {
-      for (int k = 0; k < kc; ++k) {
-        const float* src = p.B + idx(p0 + k, p.ldb, j0 + jr);
-        // The next micro-panel's part of this row, into L2: kc rows far
-        // apart are kc streams, more than the hardware prefetcher follows.
-        if (prefetch_next)
-          for (int c = 0; c < NR; c += 16) __builtin_prefetch(src + NR + c, 0, 2);
-        float* d = dst + k * NR;
-        if (cols == NR) {
-          std::memcpy(d, src, NR * sizeof(float));
-        } else {
-          for (int c = 0; c < cols; ++c) d[c] = src[c];
-          for (int c = cols; c < padded; ++c) d[c] = 0.0f;
-        }
+  if (p.tb == Trans::No) {
+    for (int k = 0; k < kc; ++k) {
+      const float* src = p.B + idx(p0 + k, p.ldb, j0);
+      // The next micro-panel's part of this row, into L2: kc rows far
+      // apart are kc streams, more than the hardware prefetcher follows.
+      if (prefetch_next)
+        for (int c = 0; c < NR; c += 16) __builtin_prefetch(src + cols + c, 0, 2);
+      float* d = dst + k * stride;
+      // Copies of a size known at compile time: the compiler turns them
+      // into vector moves instead of a call to memcpy each row.
+      if (cols == NR) {
+        std::memcpy(d, src, NR * sizeof(float));
+      } else if (cols == stride) {
+        for (int c = 0; c < cols; c += Kernel::NV) std::memcpy(d + c, src + c, Kernel::NV * sizeof(float));
+      } else {
+        for (int c = 0; c < cols; ++c) d[c] = src[c];
+        for (int c = cols; c < stride; ++c) d[c] = 0.0f;
       }
-    } else {
-      // Column c of the panel is row j0+jr+c of the stored B (contiguous in k).
-      const int written = pack_transposed<Kernel>(p.B + idx(j0 + jr, p.ldb, p0), p.ldb, cols, kc, dst, NR);
-      if (written < padded)
-        for (int k = 0; k < kc; ++k)
-          for (int c = written; c < padded; ++c) dst[k * NR + c] = 0.0f;
     }
+  } else {
+    // Column c of the panel is row j0+c of the stored B (contiguous in k).
+    const int written = pack_transposed<Kernel>(p.B + idx(j0, p.ldb, p0), p.ldb, cols, kc, dst, stride);
+    if (written < stride)
+      for (int k = 0; k < kc; ++k)
+        for (int c = written; c < stride; ++c) dst[k * stride + c] = 0.0f;
   }
+}
+
+// The row length of a packed micro-panel `cols` wide.
+template <class Kernel>
+constexpr int panel_stride(int cols) {
+  return (cols + Kernel::NV - 1) / Kernel::NV * Kernel::NV;
+}
+
+// The width of the micro-panel starting `left` columns before the end of
+// the block (see panel_width in gemm_kernels.hpp).
+template <class Kernel>
+constexpr int next_panel(int left) {
+  return panel_width(left, Kernel::NR, Kernel::NV);
 }
 
 // The block sizes along an extent: ceil(extent / block) blocks of nearly equal
@@ -169,9 +182,11 @@ inline constexpr int kRowOrderMaxKc = 64;
 //   NV                the kernel reads a packed B row in runs of NV columns
 //                     (its vector width; NR if it always reads the whole row)
 //   KC, MC, NC        the cache blocks (MC a multiple of MR, NC of NR)
-//   micro(rows, cols, kc, a, b, b_stride, c, ldc, alpha, beta)
+//   micro(rows, cols, kc, a, b, b_stride, packed, c, ldc, alpha, beta)
 //       C[0:rows, 0:cols] = alpha · Ã·B̃ + beta · C   (beta == 0: C not read)
-//       a: packed MR×kc micro-panel; b: kc rows of NR floats, b_stride apart
+//       a: packed MR×kc micro-panel; b: kc rows of cols floats (rounded up
+//       to whole vectors of NV), b_stride apart; packed: b is a packed
+//       micro-panel (in L1) rather than B read in place
 template <class Kernel>
 void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
   constexpr int MR = Kernel::MR, NR = Kernel::NR, KC = Kernel::KC, MC = Kernel::MC, NC = Kernel::NC;
@@ -206,21 +221,26 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
         pack_a<Kernel>(p, ic, mc, pc, kc, a_pack);
         if (row_order) {  // loops 2 and 1 swapped, B packed beforehand
           if (ic == m0)
-            for (int jr = 0; jr < nc; jr += NR)
-              pack_b<Kernel>(p, pc, kc, jc + jr, std::min(NR, nc - jr), b_pack + static_cast<long>(jr) * kc);
+            for (int jr = 0, cols; jr < nc; jr += cols) {
+              cols = next_panel<Kernel>(nc - jr);
+              pack_b<Kernel>(p, pc, kc, jc + jr, cols, panel_stride<Kernel>(cols), b_pack + static_cast<long>(jr) * kc);
+            }
           for (int ir = 0; ir < mc; ir += MR) {
             const float* a = a_pack + static_cast<long>(ir) * kc;
             float* c = p.C + idx(ic + ir, p.ldc, jc);
-            for (int jr = 0; jr < nc; jr += NR)
-              Kernel::micro(std::min(MR, mc - ir), std::min(NR, nc - jr), kc, a, b_pack + static_cast<long>(jr) * kc,
-                            NR, c + jr, p.ldc, p.alpha, beta);
+            for (int jr = 0, cols; jr < nc; jr += cols) {
+              cols = next_panel<Kernel>(nc - jr);
+              Kernel::micro(std::min(MR, mc - ir), cols, kc, a, b_pack + static_cast<long>(jr) * kc,
+                            panel_stride<Kernel>(cols), true, c + jr, p.ldc, p.alpha, beta);
+            }
           }
           continue;
         }
-        for (int jr = 0; jr < nc; jr += NR) {                  // loop 2
-          const int cols = std::min(NR, nc - jr);
+        for (int jr = 0, cols; jr < nc; jr += cols) {           // loop 2
+          cols = next_panel<Kernel>(nc - jr);
           const float* b;
           long b_stride;
+          bool packed = true;
           if (p.pack_b) {
             // B is packed one micro-panel at a time during the first pass
             // over the rows, just before its first use, so the kernel finds
@@ -228,22 +248,25 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
             // With a single row block nothing reuses the panel later, so one
             // KC×NR buffer serves every jr and stays in L1 (a fresh slot of
             // the big buffer would cost a miss per line just to write it).
+            // Each panel of the big buffer starts at jr·kc and is cols
+            // (rounded up to a vector) wide, so panels of any width tile it.
             float* panel = single_row_block ? b_panel : b_pack + static_cast<long>(jr) * kc;
-            if (ic == m0) pack_b<Kernel>(p, pc, kc, jc + jr, cols, panel, jr + 2 * NR <= nc);
+            b_stride = panel_stride<Kernel>(cols);
+            if (ic == m0) pack_b<Kernel>(p, pc, kc, jc + jr, cols, static_cast<int>(b_stride), panel, jr + cols + NR <= nc);
             b = panel;
-            b_stride = NR;
-          } else if (cols == NR) {
+          } else if (cols % Kernel::NV == 0) {
             b = p.B + idx(pc, p.ldb, jc + jr);
             b_stride = p.ldb;
+            packed = false;
           } else {
             float* edge = edge_scratch.get(static_cast<std::size_t>(KC) * NR);
-            pack_b<Kernel>(p, pc, kc, jc + jr, cols, edge);
+            b_stride = panel_stride<Kernel>(cols);
+            pack_b<Kernel>(p, pc, kc, jc + jr, cols, static_cast<int>(b_stride), edge);
             b = edge;
-            b_stride = NR;
           }
           float* c = p.C + idx(ic, p.ldc, jc + jr);
           for (int ir = 0; ir < mc; ir += MR)                  // loop 1
-            Kernel::micro(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride,
+            Kernel::micro(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride, packed,
                           c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta);
         }
       }

@@ -38,6 +38,19 @@ inline constexpr Tile kTileScalar{4, 16, 16};
 inline constexpr Tile kTileAvx2{6, 16, 8};
 inline constexpr Tile kTileAvx512{8, 48, 16};
 
+// The width of the next micro-panel of B (and column tile of C) when `left`
+// columns of the block remain: a whole NR, except where that would leave at
+// most one vector over. A lone one-vector tile keeps few FMAs in flight per
+// broadcast of A, so the last NR + v columns go as two narrower tiles
+// instead: 64 = 32 + 32 rather than 48 + 16, and 256 = 4·48 + 32 + 32.
+// One thread, paired medians against 48 + ... + 16: 64×64×784 1.15x,
+// 256×64×784 1.10x, 64×112×784 1.08x, 240×256×784 1.04x (11 rounds each).
+// Only for tiles of three vectors or more.
+constexpr int panel_width(int left, int nr, int nv) {
+  if (nr >= 3 * nv && left > nr && left - nr <= nv) return nr - nv;
+  return left < nr ? left : nr;
+}
+
 // Computes the block C[m0:m1, n0:n1] of C = alpha·op(A)·op(B) + beta·C.
 // Different threads may call these at once on disjoint blocks.
 void slice_scalar(const Problem& p, int m0, int m1, int n0, int n1);

@@ -12,11 +12,11 @@ namespace {
 struct ScalarKernel {
   static constexpr int MR = kTileScalar.mr, NR = kTileScalar.nr, NV = NR;
   static constexpr int KC = 256, MC = 128, NC = 2048;
-  static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c, long ldc,
-                    float alpha, float beta) {
+  static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, bool /*packed*/,
+                    float* c, long ldc, float alpha, float beta) {
     float acc[MR][NR] = {};
-    // b is always NR floats wide here (a ragged in-place column block is
-    // copied into a zero-padded buffer), and rows past `rows` are zero in a.
+    // b is always NR floats wide here (NV == NR: a ragged column block is
+    // packed into a zero-padded panel), and rows past `rows` are zero in a.
     for (int k = 0; k < kc; ++k) {
       for (int r = 0; r < MR; ++r)
         for (int j = 0; j < NR; ++j) acc[r][j] += a[r] * b[j];
