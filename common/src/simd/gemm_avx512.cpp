@@ -30,8 +30,13 @@ namespace {
 
 constexpr int kMR = kTileAvx512.mr, kNR = kTileAvx512.nr;
 
-using MicroFn = void (*)(int kc, const float* a, const float* b, long b_stride, float* c, long ldc, int cols,
-                         float alpha, float beta);
+using MicroFn = void (*)(int kc, const float* a, const float* b, long b_stride, float* out, float* c, long ldc,
+                         int cols, float alpha, float beta);
+
+// Where the kernel reads B: a packed micro-panel; B in place; or B in place
+// while writing the rows it reads to a packed micro-panel (`out`, NV·V floats
+// a row), which the later row tiles then read (kCopy; see micro_copy).
+enum class BSource { kInPlace, kPacked, kCopy };
 
 // How far ahead the kernel asks for what it reads next. A packed B panel
 // was written just before, so it is in L1 and the A
@@ -47,12 +52,17 @@ constexpr int kPrefetchRows = 8;
 constexpr int kPrefetchPanels = 2;
 constexpr int kShortPanel = 48;
 
-// One step k: R broadcasts of a, V vectors of b, R·V FMAs.
-template <int R, int V>
-[[gnu::always_inline]] inline void step(__m512 (&acc)[R][V], const float* a, const float* b) {
+// One step k: R broadcasts of a, V vectors of b, R·V FMAs; with kCopy the
+// V vectors of b are also stored to out (the store ports are idle anyway).
+template <int R, int V, bool kCopy = false>
+[[gnu::always_inline]] inline void step(__m512 (&acc)[R][V], const float* a, const float* b, float* out = nullptr) {
   __m512 bv[V];
 #pragma GCC unroll 4
   for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+  if constexpr (kCopy) {
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) _mm512_storeu_ps(out + 16 * v, bv[v]);
+  }
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
     const __m512 ar = _mm512_set1_ps(a[r]);
@@ -71,9 +81,10 @@ template <int R, int V>
 // loop, LeNet conv2's 16×6400×150 lost 3 %). Paired medians against the
 // previous kernel: 6×50176×25 (B in L3) 1.16x over 11 rounds, 6×2048×25
 // (B in L2) 1.14x over 9.
-template <int R, int V, bool kPackedB, bool kShort = false>
+template <int R, int V, BSource kSource, bool kShort = false>
 [[gnu::always_inline]] inline void k_loop(__m512 (&acc)[R][V], int kc, const float* a, const float* b,
-                                          long b_stride) {
+                                          long b_stride, float* out) {
+  constexpr bool kPackedB = kSource == BSource::kPacked, kCopy = kSource == BSource::kCopy;
   int k = 0;
   for (; k + 4 <= kc; k += 4) {
     if constexpr (kPackedB) {
@@ -94,15 +105,17 @@ template <int R, int V, bool kPackedB, bool kShort = false>
           }
         }
       }
-      step<R, V>(acc, a, b);
+      step<R, V, kCopy>(acc, a, b, out);
       a += kMR;
       b += b_stride;
+      if constexpr (kCopy) out += 16 * V;
     }
   }
   for (; k < kc; ++k) {
-    step<R, V>(acc, a, b);
+    step<R, V, kCopy>(acc, a, b, out);
     a += kMR;
     b += b_stride;
+    if constexpr (kCopy) out += 16 * V;
   }
 }
 
@@ -127,9 +140,9 @@ template <bool kMasked>
     _mm512_storeu_ps(cv, out);
 }
 
-template <int R, int V, bool kPackedB>
-void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, long ldc, int cols, float alpha,
-              float beta) {
+template <int R, int V, BSource kSource>
+void micro_rv(int kc, const float* a, const float* b, long b_stride, float* out, float* c, long ldc, int cols,
+              float alpha, float beta) {
   __m512 acc[R][V];
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r)
@@ -148,14 +161,14 @@ void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, l
       for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(cr + 16 * v), _MM_HINT_T0);
   }
   asm("" : "+r"(c), "+r"(ldc));
-  if constexpr (!kPackedB) {
+  if constexpr (kSource == BSource::kInPlace) {
     if (kc < kShortPanel) {
-      k_loop<R, V, false, true>(acc, kc, a, b, b_stride);
+      k_loop<R, V, kSource, true>(acc, kc, a, b, b_stride, out);
     } else {
-      k_loop<R, V, false>(acc, kc, a, b, b_stride);
+      k_loop<R, V, kSource>(acc, kc, a, b, b_stride, out);
     }
   } else {
-    k_loop<R, V, true>(acc, kc, a, b, b_stride);
+    k_loop<R, V, kSource>(acc, kc, a, b, b_stride, out);
   }
 
   const __m512 va = _mm512_set1_ps(alpha);
@@ -180,21 +193,24 @@ void micro_rv(int kc, const float* a, const float* b, long b_stride, float* c, l
 
 constexpr int kVectors = kNR / 16;
 
-template <int R, bool kPackedB, std::size_t... V>
+template <int R, BSource kSource, std::size_t... V>
 constexpr std::array<MicroFn, kVectors> row_kernels(std::index_sequence<V...>) {
-  return {micro_rv<R, static_cast<int>(V) + 1, kPackedB>...};
+  return {micro_rv<R, static_cast<int>(V) + 1, kSource>...};
 }
 
-template <bool kPackedB, std::size_t... R>
+template <BSource kSource, std::size_t... R>
 constexpr std::array<std::array<MicroFn, kVectors>, kMR> all_kernels(std::index_sequence<R...>) {
-  return {row_kernels<static_cast<int>(R) + 1, kPackedB>(std::make_index_sequence<kVectors>{})...};
+  return {row_kernels<static_cast<int>(R) + 1, kSource>(std::make_index_sequence<kVectors>{})...};
 }
 
-// kMicro[packed][rows - 1][vectors - 1]: the kernel for an edge tile, with B
-// packed or read in place (b_stride == ldb). Separate functions, so each has
-// only the loop and the prefetches it runs.
-constexpr std::array<std::array<std::array<MicroFn, kVectors>, kMR>, 2> kMicro = {
-    all_kernels<false>(std::make_index_sequence<kMR>{}), all_kernels<true>(std::make_index_sequence<kMR>{})};
+// kMicro[source][rows - 1][vectors - 1]: the kernel for a tile, with B read
+// in place (b_stride == ldb), packed, or in place and copied to a packed
+// panel (the BSource order). Separate functions, so each has only the loop
+// and the prefetches it runs.
+constexpr std::array<std::array<std::array<MicroFn, kVectors>, kMR>, 3> kMicro = {
+    all_kernels<BSource::kInPlace>(std::make_index_sequence<kMR>{}),
+    all_kernels<BSource::kPacked>(std::make_index_sequence<kMR>{}),
+    all_kernels<BSource::kCopy>(std::make_index_sequence<kMR>{})};
 
 struct Avx512Kernel {
   static constexpr int MR = kMR, NR = kNR, NV = 16;
@@ -210,8 +226,16 @@ struct Avx512Kernel {
   }
   static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, bool packed,
                     float* c, long ldc, float alpha, float beta) {
-    kMicro[packed][static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>((cols + 15) / 16 - 1)](
-        kc, a, b, b_stride, c, ldc, cols, alpha, beta);
+    kMicro[static_cast<std::size_t>(packed ? BSource::kPacked : BSource::kInPlace)][static_cast<std::size_t>(rows - 1)]
+          [static_cast<std::size_t>((cols + 15) / 16 - 1)](kc, a, b, b_stride, nullptr, c, ldc, cols, alpha, beta);
+  }
+  // micro with B read in place (cols a whole number of vectors), writing
+  // the kc × cols panel it reads to `out` as it goes: the first row tile
+  // packs B for the others without a separate pass over it.
+  static void micro_copy(int rows, int cols, int kc, const float* a, const float* b, long ldb, float* out, float* c,
+                         long ldc, float alpha, float beta) {
+    kMicro[static_cast<std::size_t>(BSource::kCopy)][static_cast<std::size_t>(rows - 1)]
+          [static_cast<std::size_t>(cols / 16 - 1)](kc, a, b, ldb, out, c, ldc, cols, alpha, beta);
   }
 };
 

@@ -10,7 +10,9 @@
 //   loop 4    for pc in K step KC
 //   loop 3      for ic in M step MC        pack A[ic:+MC, pc:+KC] into MR-row micro-panels → L2
 //   loop 2        for jr in NC step NR       one KC×NR micro-panel of B → L1
-//                                            (packed here on the first ic pass, reused after)
+//                                            (packed here on the first ic pass, reused after;
+//                                            with op(B) = B, by the first micro-kernel call
+//                                            itself where the kernel has micro_copy)
 //   loop 1          for ir in MC step MR       micro-kernel: C[MR×NR] (+)= Ã(MR×KC) · B̃(KC×NR)
 //
 // Packing turns every transpose into the same layout, so one micro-kernel
@@ -205,6 +207,10 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
   // follows, instead of MR-row tiles down a column. Measured 1.4× on that
   // shape and 1.6× on AlexNet FC6's input delta (9216×4096×64).
   const bool row_order = p.pack_b && kc_step <= kRowOrderMaxKc;
+  // Kernels that can copy B while they use it (micro_copy) pack an
+  // untransposed B in the first row tile's pass instead of a pass of its own.
+  constexpr bool kCanCopy = requires(const float* f, float* g) { Kernel::micro_copy(1, 1, 1, f, f, 1, g, g, 1, 1.0f, 0.0f); };
+  const bool copying_b = kCanCopy && p.pack_b && p.tb == Trans::No;
   const bool single_row_block = m1 - m0 <= MC && !row_order;
   float* b_pack = p.pack_b && !single_row_block ? b_scratch.get(static_cast<std::size_t>(KC) * NC) : nullptr;
   float* b_panel = p.pack_b && single_row_block ? edge_scratch.get(static_cast<std::size_t>(KC) * NR) : nullptr;
@@ -241,6 +247,7 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
           const float* b;
           long b_stride;
           bool packed = true;
+          int first_row = 0;
           if (p.pack_b) {
             // B is packed one micro-panel at a time during the first pass
             // over the rows, just before its first use, so the kernel finds
@@ -252,8 +259,20 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
             // (rounded up to a vector) wide, so panels of any width tile it.
             float* panel = single_row_block ? b_panel : b_pack + static_cast<long>(jr) * kc;
             b_stride = panel_stride<Kernel>(cols);
-            if (ic == m0) pack_b<Kernel>(p, pc, kc, jc + jr, cols, static_cast<int>(b_stride), panel, jr + cols + NR <= nc);
             b = panel;
+            if (ic == m0) {
+              if constexpr (kCanCopy) {
+                if (copying_b && cols == b_stride) {
+                  // The first row tile reads B in place and leaves the
+                  // packed panel behind for the others.
+                  Kernel::micro_copy(std::min(MR, mc), cols, kc, a_pack, p.B + idx(pc, p.ldb, jc + jr), p.ldb,
+                                     panel, p.C + idx(ic, p.ldc, jc + jr), p.ldc, p.alpha, beta);
+                  first_row = MR;
+                }
+              }
+              if (first_row == 0)
+                pack_b<Kernel>(p, pc, kc, jc + jr, cols, static_cast<int>(b_stride), panel, jr + cols + NR <= nc);
+            }
           } else if (cols % Kernel::NV == 0) {
             b = p.B + idx(pc, p.ldb, jc + jr);
             b_stride = p.ldb;
@@ -265,7 +284,7 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
             b = edge;
           }
           float* c = p.C + idx(ic, p.ldc, jc + jr);
-          for (int ir = 0; ir < mc; ir += MR)                  // loop 1
+          for (int ir = first_row; ir < mc; ir += MR)          // loop 1
             Kernel::micro(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride, packed,
                           c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta);
         }
