@@ -63,23 +63,34 @@ void parallel_for(std::int64_t n, std::int64_t min_chunk, Body&& body) {
       const_cast<void*>(static_cast<const void*>(&body)));
 }
 
-// parallel_for over the elements of `count` arrays laid end to end (array
-// i has size(i) elements): calls body(i, begin, end) for each piece
-// [begin, end) of array i that falls in a range. For element-wise work
-// over several tensors (every parameter of a network) in one parallel call,
-// in which small tensors do not run alone.
+// parallel_for over the elements of `count` arrays (array i has size(i)
+// elements): calls body(i, begin, end) for each piece [begin, end) of array
+// i that falls in a range. For element-wise work over several tensors
+// (every parameter of a network) in one parallel call, in which small
+// tensors do not run alone.
+// The ranges run over the arrays' parts, not the arrays laid end to end:
+// with T threads, part t of every array (its t-th T-th, in order) comes
+// before part t + 1 of any, so thread t's run is the t-th T-th of each array.
+// That is the block of rows a threaded GEMM gives thread t of a weight
+// matrix or its gradient (256 rows: 128 + 128), so the optimiser step and
+// zero_grad touch the lines the same core wrote or will read, instead of
+// moving some of them between the cores' caches every step.
 template <typename Size, typename Body>
 void parallel_for_arrays(std::size_t count, Size&& size, std::int64_t min_chunk, Body&& body) {
   std::int64_t total = 0;
   for (std::size_t i = 0; i < count; ++i) total += size(i);
+  const std::int64_t parts = std::max(1, num_threads());
+  // Part t of array i: [n·t/parts, n·(t+1)/parts).
+  auto part_start = [&](std::size_t i, std::int64_t t) { return size(i) * t / parts; };
   parallel_for(total, min_chunk, [&](std::int64_t first, std::int64_t end) {
-    std::int64_t offset = 0;  // where array i starts
-    for (std::size_t i = 0; i < count && offset < end; ++i) {
-      const std::int64_t n = size(i);
-      const std::int64_t b = std::max(first, offset), e = std::min(end, offset + n);
-      if (b < e) body(i, b - offset, e - offset);
-      offset += n;
-    }
+    std::int64_t offset = 0;  // where part t of array i starts in the order
+    for (std::int64_t t = 0; t < parts && offset < end; ++t)
+      for (std::size_t i = 0; i < count && offset < end; ++i) {
+        const std::int64_t p0 = part_start(i, t), n = part_start(i, t + 1) - p0;
+        const std::int64_t b = std::max(first, offset), e = std::min(end, offset + n);
+        if (b < e) body(i, p0 + b - offset, p0 + e - offset);
+        offset += n;
+      }
   });
 }
 
