@@ -163,8 +163,14 @@ double split_cost(int M, int N, int K, Tile tile, int parts, bool by_columns) {
 // zero_grad: parallel_for_arrays) give thread t the t-th block of rows of
 // each. With the same blocks in the GEMM, a core finds those lines in its
 // own cache instead of fetching them from the other core's every step.
+// Only for an operand that can stay in the two cores' caches from one step
+// to the next (at most 2^18 floats, 1 MiB): a bigger one comes from memory
+// whichever core touched it last, and then the model's choice stands (AlexNet
+// conv1's 363×3025×96 TN input gradient ran at 0.94x by rows, conv3's
+// 384×2304×169 NT weight gradient at 0.97x).
 int contiguous_split(Trans ta, Trans tb, int M, int N, int K) {
   const double a = static_cast<double>(M) * K, b = static_cast<double>(K) * N, c = static_cast<double>(M) * N;
+  if (std::max({a, b, c}) > static_cast<double>(1 << 18)) return 0;
   if (c >= a && c >= b) return -1;
   if (b >= a) return tb == Trans::Yes ? 1 : 0;
   return ta == Trans::No ? -1 : 0;
