@@ -199,8 +199,8 @@ Split choose_split(Trans ta, Trans tb, int M, int N, int K, Tile tile, int wante
     // block of the biggest operand. In the chapter-5 training step this
     // turns the second layer's 64×128×256 NT forward product to columns and
     // its 128×256×64 TN weight gradient to rows (the model had them 4 % the
-    // other way round); two threads, per call inside the step: 33 → 28 µs
-    // and 31 → 26 µs.
+    // other way round); two threads, per call inside the step: 33 → 26–28 µs
+    // and 31 → 25–26 µs (two runs).
     const int contiguous = contiguous_split(ta, tb, M, N, K);
     if (contiguous == 1 && by_cols < 1.1 * by_rows) return {wanted, true};
     if (contiguous == -1 && by_rows < 1.1 * by_cols) return {wanted, false};

@@ -39,11 +39,12 @@ using MicroFn = void (*)(int kc, const float* a, const float* b, long b_stride, 
 enum class BSource { kInPlace, kPacked, kCopy };
 
 // How far ahead the kernel asks for what it reads next. A packed B panel
-// was written just before, so it is in L1 and the A
-// micro-panel is the stream that comes from L2: fetch it kPrefetchA floats
-// ahead. B read in place (b_stride == ldb) is kc rows far apart, which the
-// hardware prefetcher does not follow: fetch it kPrefetchRows rows ahead
-// (a panel shorter than kShortPanel rows: see k_loop).
+// was written just before, so it is in L1 and the A micro-panel is the
+// stream that comes from L2: fetch it kPrefetchA floats ahead. B read in
+// place (b_stride == ldb, also while copying it: kCopy) is kc rows far
+// apart, which the hardware prefetcher does not follow: fetch it
+// kPrefetchRows rows ahead (a panel shorter than kShortPanel rows: see
+// k_loop).
 // In place, the panel two to the right (the same rows of B, NR columns on)
 // is also asked into L2, a couple of kernel calls ahead of its use: with a
 // short kc the rows-ahead prefetch alone comes too late for memory.
