@@ -188,11 +188,6 @@ Split choose_split(Trans ta, Trans tb, int M, int N, int K, Tile tile, int wante
   const int row_tiles = (M + tile.mr - 1) / tile.mr;
   const bool cols_ok = col_tiles >= wanted, rows_ok = row_tiles >= wanted;
   if (cols_ok && rows_ok) {
-    // The cheaper split for the busiest thread, when the model sees more
-    // than 2 % between them. Closer than that, the one that balances better
-    // (columns on a tie: no B copied twice), which also keeps splits the
-    // threads' other work is laid out to match: the chapter-5 MLP's weight
-    // gradient 256×784×64 goes by rows, as its optimiser step does.
     const double by_cols = split_cost(M, N, K, tile, wanted, true);
     const double by_rows = split_cost(M, N, K, tile, wanted, false);
     // Within 10 % by the model, the split that keeps each thread on its own
@@ -204,6 +199,9 @@ Split choose_split(Trans ta, Trans tb, int M, int N, int K, Tile tile, int wante
     const int contiguous = contiguous_split(ta, tb, M, N, K);
     if (contiguous == 1 && by_cols < 1.1 * by_rows) return {wanted, true};
     if (contiguous == -1 && by_rows < 1.1 * by_cols) return {wanted, false};
+    // Otherwise the cheaper split for the busiest thread, when the model
+    // sees more than 2 % between them. Closer than that, the one that
+    // balances better (columns on a tie: no B copied twice).
     if (by_cols < 0.98 * by_rows) return {wanted, true};
     if (by_rows < 0.98 * by_cols) return {wanted, false};
     // The busiest thread's share relative to a perfect split.

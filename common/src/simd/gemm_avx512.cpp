@@ -227,16 +227,21 @@ struct Avx512Kernel {
   }
   static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, bool packed,
                     float* c, long ldc, float alpha, float beta) {
-    kMicro[static_cast<std::size_t>(packed ? BSource::kPacked : BSource::kInPlace)][static_cast<std::size_t>(rows - 1)]
-          [static_cast<std::size_t>((cols + 15) / 16 - 1)](kc, a, b, b_stride, nullptr, c, ldc, cols, alpha, beta);
+    kernel(packed ? BSource::kPacked : BSource::kInPlace, rows, cols)(kc, a, b, b_stride, nullptr, c, ldc, cols, alpha,
+                                                                      beta);
   }
   // micro with B read in place (cols a whole number of vectors), writing
   // the kc × cols panel it reads to `out` as it goes: the first row tile
   // packs B for the others without a separate pass over it.
   static void micro_copy(int rows, int cols, int kc, const float* a, const float* b, long ldb, float* out, float* c,
                          long ldc, float alpha, float beta) {
-    kMicro[static_cast<std::size_t>(BSource::kCopy)][static_cast<std::size_t>(rows - 1)]
-          [static_cast<std::size_t>(cols / 16 - 1)](kc, a, b, ldb, out, c, ldc, cols, alpha, beta);
+    kernel(BSource::kCopy, rows, cols)(kc, a, b, ldb, out, c, ldc, cols, alpha, beta);
+  }
+
+ private:
+  static MicroFn kernel(BSource source, int rows, int cols) {
+    return kMicro[static_cast<std::size_t>(source)][static_cast<std::size_t>(rows - 1)]
+                 [static_cast<std::size_t>((cols + 15) / 16 - 1)];
   }
 };
 

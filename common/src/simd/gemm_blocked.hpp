@@ -209,7 +209,7 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
   const bool row_order = p.pack_b && kc_step <= kRowOrderMaxKc;
   // Kernels that can copy B while they use it (micro_copy) pack an
   // untransposed B in the first row tile's pass instead of a pass of its own.
-  constexpr bool kCanCopy = requires(const float* f, float* g) { Kernel::micro_copy(1, 1, 1, f, f, 1, g, g, 1, 1.0f, 0.0f); };
+  constexpr bool kCanCopy = requires { &Kernel::micro_copy; };
   const bool copying_b = kCanCopy && p.pack_b && p.tb == Trans::No;
   const bool single_row_block = m1 - m0 <= MC && !row_order;
   float* b_pack = p.pack_b && !single_row_block ? b_scratch.get(static_cast<std::size_t>(KC) * NC) : nullptr;
