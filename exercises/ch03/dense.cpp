@@ -38,6 +38,35 @@ void dense_forward(TensorView<T> z, TensorView<const T> a, TensorView<const T> t
 }
 
 template <typename T>
+void dense_backward_params(TensorView<T> d_theta, TensorView<T> d_bias, TensorView<const T> delta,
+                           TensorView<const T> a) {
+  if (delta.rank() != 2 || a.rank() != 2 || delta.dim(0) != a.dim(0) || d_theta.rank() != 2 ||
+      d_theta.dim(0) != delta.dim(1) || d_theta.dim(1) != a.dim(1) || d_bias.size() != delta.dim(1))
+    throw Error("dense_backward_params: inconsistent shapes: delta " + delta.shape().str() + ", input " +
+                a.shape().str() + ", d_theta " + d_theta.shape().str() + ", d_bias " + d_bias.shape().str());
+  const int n = static_cast<int>(a.dim(0)), n_in = static_cast<int>(a.dim(1)), n_out = static_cast<int>(delta.dim(1));
+  // EXERCISE 3.1 (dense layer backward): write this part.
+  // In the forward pass this was: Z = A Θᵀ + b (row n: z_n = Θ a_n + b). So
+  //   d_theta += δᵀ A   nn::gemm(Trans::Yes, Trans::No, n_out, n_in, N, 1, δ, n_out, A, n_in, 1, d_theta, n_in)
+  //   d_bias  += Σ_n δ_n
+  nn::exercise_not_implemented("3.1", "dense layer backward");
+}
+
+template <typename T>
+void dense_backward_input(TensorView<T> d_a, TensorView<const T> delta, TensorView<const T> theta) {
+  if (delta.rank() != 2 || d_a.rank() != 2 || theta.rank() != 2 || d_a.dim(0) != delta.dim(0) ||
+      theta.dim(0) != delta.dim(1) || theta.dim(1) != d_a.dim(1))
+    throw Error("dense_backward_input: inconsistent shapes: d_a " + d_a.shape().str() + ", delta " +
+                delta.shape().str() + ", weights " + theta.shape().str());
+  const int n = static_cast<int>(delta.dim(0)), n_in = static_cast<int>(theta.dim(1)),
+            n_out = static_cast<int>(theta.dim(0));
+  // EXERCISE 3.1 (dense layer backward): write this part.
+  //   d_a += δ Θ: the Θᵀ δ of the delta rule, one row per example
+  //   nn::gemm(Trans::No, Trans::No, N, n_in, n_out, 1, δ, n_out, Θ, n_in, 1, d_a, n_in)
+  nn::exercise_not_implemented("3.1", "dense layer backward");
+}
+
+template <typename T>
 void dense_backward(TensorView<T> d_a, TensorView<T> d_theta, TensorView<T> d_bias, TensorView<const T> delta,
                     TensorView<const T> a, TensorView<const T> theta) {
   if (delta.rank() != 2) throw Error("dense_backward: delta must be (N, n_out), got " + delta.shape().str());
@@ -47,19 +76,20 @@ void dense_backward(TensorView<T> d_a, TensorView<T> d_theta, TensorView<T> d_bi
   const bool want_d_a = d_a.data() != nullptr;
   if (want_d_a && !(d_a.shape() == a.shape()))
     throw Error("dense_backward: d_a " + d_a.shape().str() + " must match a " + a.shape().str());
-  const int n = static_cast<int>(a.dim(0)), n_in = static_cast<int>(a.dim(1)), n_out = static_cast<int>(theta.dim(0));
-  // EXERCISE 3.1 (dense layer backward): write this part.
-  // In the forward pass this was: Z = A Θᵀ + b (row n: z_n = Θ a_n + b). So
-  //   d_theta += δᵀ A   nn::gemm(Trans::Yes, Trans::No, n_out, n_in, N, 1, δ, n_out, A, n_in, 1, d_theta, n_in)
-  //   d_bias  += Σ_n δ_n
-  //   d_a     += δ Θ    (only if d_a is not empty), the Θᵀ δ of the delta rule, one row per example
-  nn::exercise_not_implemented("3.1", "dense layer backward");
+  dense_backward_params<T>(d_theta, d_bias, delta, a);
+  if (want_d_a) dense_backward_input<T>(d_a, delta, theta);
 }
 
 template void dense_forward<float>(TensorView<float>, TensorView<const float>, TensorView<const float>,
                                    TensorView<const float>);
 template void dense_forward<double>(TensorView<double>, TensorView<const double>, TensorView<const double>,
                                     TensorView<const double>);
+template void dense_backward_params<float>(TensorView<float>, TensorView<float>, TensorView<const float>,
+                                           TensorView<const float>);
+template void dense_backward_params<double>(TensorView<double>, TensorView<double>, TensorView<const double>,
+                                            TensorView<const double>);
+template void dense_backward_input<float>(TensorView<float>, TensorView<const float>, TensorView<const float>);
+template void dense_backward_input<double>(TensorView<double>, TensorView<const double>, TensorView<const double>);
 template void dense_backward<float>(TensorView<float>, TensorView<float>, TensorView<float>, TensorView<const float>,
                                     TensorView<const float>, TensorView<const float>);
 template void dense_backward<double>(TensorView<double>, TensorView<double>, TensorView<double>,

@@ -31,4 +31,15 @@ template <typename T>
 void dense_backward(TensorView<T> d_a, TensorView<T> d_theta, TensorView<T> d_bias, TensorView<const T> delta,
                     TensorView<const T> a, TensorView<const T> theta);
 
+// The two halves of dense_backward, for a caller that needs them apart: the
+// parameter gradients sum over the batch, the input gradient does not (row n
+// of d_a needs only row n of delta), so it can run on any block of rows.
+//   d_theta += δᵀ A, d_bias += Σ_n δ_n                                   [exercise 3.1]
+template <typename T>
+void dense_backward_params(TensorView<T> d_theta, TensorView<T> d_bias, TensorView<const T> delta,
+                           TensorView<const T> a);
+//   d_a += δ Θ                                                            [exercise 3.1]
+template <typename T>
+void dense_backward_input(TensorView<T> d_a, TensorView<const T> delta, TensorView<const T> theta);
+
 }  // namespace nn::ch03

@@ -103,6 +103,54 @@ template <typename Body>
 void over_rows(std::int64_t n, std::int64_t cols, Body&& body) {
   parallel_for(n, std::max<std::int64_t>(1, 4096 / std::max<std::int64_t>(1, cols)), body);
 }
+
+// Calls body(r0, r1) on one block of rows of an n-row batch per thread.
+template <typename Body>
+void over_row_blocks(std::int64_t n, Body&& body) {
+  parallel_for(n, std::max<std::int64_t>(1, n / num_threads()), body);
+}
+
+// Weights at most this big (bytes) go into the row-blocked part of the pass.
+constexpr std::size_t kRowBlockWeightBytes = 256 * 1024;
+
+// The first layer of the row-blocked part: every layer from it on has weights
+// of at most kRowBlockWeightBytes (784-256-128-10: layer 1, fc2; W1 is 784 KiB).
+//
+// Why two parts. Rows of a batch are independent everywhere except in the
+// parameter gradients, which sum over the rows. A product split by nn::gemm
+// between the threads needs the whole batch of its input, so each layer's
+// activations cross from core to core, and every product, activation and
+// bias pass starts and ends a parallel region of its own. For the small
+// layers at the end that overhead is as large as the work: on two threads
+// fc2's 64×128×256 product ran at 1.37x its one-thread speed and the
+// activations not faster at all. So, with no dropout, those layers run as one
+// parallel loop in which each thread carries its own block of rows through
+// every one of them: forward from the activation of the big layer before
+// them to the logits, backward from the output's δ to the δ of that layer.
+// Each thread then reads all of their weights, which for weights this small
+// costs little. The big layers keep nn::gemm's split, in which each thread
+// reads only its own part of the weights.
+// Results do not change: a row of a product is the same sum whichever rows
+// run with it (nn::gemm never splits the sum over K), and the parameter
+// gradients are still one product over the whole batch each.
+// Dropout draws its masks from one generator in order, so a step with
+// dropout runs every layer by itself.
+template <typename T>
+int first_row_layer(const Classifier<T>& net) {
+  int first = net.layers();
+  while (first > 0 &&
+         static_cast<std::size_t>(net.weight[static_cast<std::size_t>(first - 1)].size()) * sizeof(T) <=
+             kRowBlockWeightBytes)
+    --first;
+  return first;
+}
+
+template <typename T>
+TensorView<const T> layer_input(const ClassifierWorkspace<T>& ws, TensorView<const T> x, int i, bool dropped) {
+  if (i == 0) return x;
+  const auto k = static_cast<std::size_t>(i - 1);
+  return dropped ? ws.h[k].view() : ws.a[k].view();
+}
 }  // namespace
 
 template <typename T>
@@ -114,21 +162,30 @@ void classifier_forward(const Classifier<T>& net, ClassifierWorkspace<T>& ws, Te
   ws.prepare(net, x.dim(0));
   ws.mode = mode;
   const int L = net.layers();
-  TensorView<const T> input = x;
-  for (int i = 0; i < L; ++i) {
+  const bool dropped = uses_dropout(net, mode);
+  const int first = dropped ? L : first_row_layer(net);
+  auto activate = [&](std::size_t k, std::int64_t r0, std::int64_t r1) {
+    ch02::activation_forward<T>(net.hidden, ws.a[k].view().rows(r0, r1), TensorView<const T>(ws.z[k]).rows(r0, r1));
+  };
+  // Layers [0, first): one at a time, each split between the threads.
+  for (int i = 0; i < first; ++i) {
     const auto k = static_cast<std::size_t>(i);
-    ch03::dense_forward<T>(ws.z[k], input, net.weight[k], net.bias[k]);
-    if (i + 1 == L) break;  // logits stay linear
-    over_rows(ws.z[k].dim(0), ws.z[k].dim(1), [&](std::int64_t r0, std::int64_t r1) {
-      ch02::activation_forward<T>(net.hidden, ws.a[k].view().rows(r0, r1), TensorView<const T>(ws.z[k]).rows(r0, r1));
-    });
-    if (uses_dropout(net, mode)) {
-      dropout_forward<T>(ws.h[k], ws.mask[k], ws.a[k], net.dropout, mode, rng);
-      input = ws.h[k];
-    } else {
-      input = ws.a[k];  // no dropout: the next layer reads a directly
-    }
+    ch03::dense_forward<T>(ws.z[k], layer_input(ws, x, i, dropped), net.weight[k], net.bias[k]);
+    if (i + 1 == L || i + 1 == first) break;  // logits stay linear; the row blocks activate layer first − 1
+    over_rows(ws.z[k].dim(0), ws.z[k].dim(1), [&](std::int64_t r0, std::int64_t r1) { activate(k, r0, r1); });
+    if (dropped) dropout_forward<T>(ws.h[k], ws.mask[k], ws.a[k], net.dropout, mode, rng);
   }
+  if (first == L) return;
+  // Layers [first, L): each thread takes its rows through all of them.
+  over_row_blocks(x.dim(0), [&](std::int64_t r0, std::int64_t r1) {
+    if (first > 0) activate(static_cast<std::size_t>(first - 1), r0, r1);
+    for (int i = first; i < L; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      ch03::dense_forward<T>(ws.z[k].view().rows(r0, r1), layer_input(ws, x, i, false).rows(r0, r1), net.weight[k],
+                             net.bias[k]);
+      if (i + 1 < L) activate(k, r0, r1);
+    }
+  });
 }
 
 template <typename T>
@@ -136,21 +193,49 @@ T classifier_backward(Classifier<T>& net, ClassifierWorkspace<T>& ws, TensorView
                       std::span<const int> labels, T l2) {
   const int L = net.layers();
   const bool dropped = uses_dropout(net, ws.mode);
+  const int first = dropped ? L : first_row_layer(net);
   net.zero_grad();
   const auto last = static_cast<std::size_t>(L - 1);
   T objective = ch02::softmax_cross_entropy_forward<T>(ws.prob, ws.z[last], labels);
   ws.d_z[last].fill(T(0));
   ch02::softmax_cross_entropy_backward<T>(ws.d_z[last], ws.prob, labels);  // δ^(L+1) = (p − onehot(y))/N
-  for (int i = L - 1; i >= 0; --i) {
+  // δ of layer k − 1 from δ of layer k, on rows [r0, r1), given ∂L/∂a in d_a.
+  auto activation_back = [&](std::size_t k, TensorView<const T> d_a, std::int64_t r0, std::int64_t r1) {
+    const TensorView<T> d_z = ws.d_z[k - 1].view().rows(r0, r1);
+    std::fill(d_z.data(), d_z.data() + d_z.size(), T(0));
+    ch02::activation_backward<T>(net.hidden, d_z, d_a.rows(r0, r1), TensorView<const T>(ws.z[k - 1]).rows(r0, r1),
+                                 TensorView<const T>(ws.a[k - 1]).rows(r0, r1));
+  };
+  if (first < L) {
+    // Layers [first, L), input gradients: each thread takes its rows from the
+    // output's δ down to the δ of layer max(first, 1) − 1 (the row blocks of
+    // classifier_forward, backwards).
+    over_row_blocks(x.dim(0), [&](std::int64_t r0, std::int64_t r1) {
+      for (int i = L - 1; i >= std::max(first, 1); --i) {
+        const auto k = static_cast<std::size_t>(i);
+        const TensorView<T> d_h = ws.d_h[k - 1].view().rows(r0, r1);
+        std::fill(d_h.data(), d_h.data() + d_h.size(), T(0));
+        ch03::dense_backward_input<T>(d_h, TensorView<const T>(ws.d_z[k]).rows(r0, r1), net.weight[k]);
+        activation_back(k, ws.d_h[k - 1], r0, r1);
+      }
+    });
+    // ... and their parameter gradients, each one product over the whole batch.
+    for (int i = L - 1; i >= first; --i) {
+      const auto k = static_cast<std::size_t>(i);
+      ch03::dense_backward_params<T>(net.d_weight[k], net.d_bias[k], ws.d_z[k], layer_input(ws, x, i, false));
+    }
+  }
+  // Layers [0, first): one at a time.
+  for (int i = first - 1; i >= 0; --i) {
     const auto k = static_cast<std::size_t>(i);
-    TensorView<const T> input = i == 0 ? x : TensorView<const T>(dropped ? ws.h[k - 1] : ws.a[k - 1]);
     TensorView<T> d_input;  // the first layer needs no ∂L/∂x
     if (i > 0) {
       ws.d_h[k - 1].fill(T(0));
       d_input = ws.d_h[k - 1];
     }
     // ∂L/∂Θ += δᵀ h,  ∂L/∂b += Σ δ,  ∂L/∂h = δ Θ
-    ch03::dense_backward<T>(d_input, net.d_weight[k], net.d_bias[k], ws.d_z[k], input, net.weight[k]);
+    ch03::dense_backward<T>(d_input, net.d_weight[k], net.d_bias[k], ws.d_z[k], layer_input(ws, x, i, dropped),
+                            net.weight[k]);
     if (i > 0) {
       // h = a ⊙ mask, a = g(z): δ^(i) = g'(z) ⊙ (∂L/∂h ⊙ mask)
       TensorView<const T> d_a = ws.d_h[k - 1];  // ∂L/∂a = ∂L/∂h without dropout
@@ -159,12 +244,7 @@ T classifier_backward(Classifier<T>& net, ClassifierWorkspace<T>& ws, TensorView
         dropout_backward<T>(ws.d_a[k - 1], ws.d_h[k - 1], ws.mask[k - 1]);
         d_a = ws.d_a[k - 1];
       }
-      over_rows(d_a.dim(0), d_a.dim(1), [&](std::int64_t r0, std::int64_t r1) {
-        const TensorView<T> d_z = ws.d_z[k - 1].view().rows(r0, r1);
-        std::fill(d_z.data(), d_z.data() + d_z.size(), T(0));
-        ch02::activation_backward<T>(net.hidden, d_z, d_a.rows(r0, r1), TensorView<const T>(ws.z[k - 1]).rows(r0, r1),
-                                     TensorView<const T>(ws.a[k - 1]).rows(r0, r1));
-      });
+      over_rows(d_a.dim(0), d_a.dim(1), [&](std::int64_t r0, std::int64_t r1) { activation_back(k, d_a, r0, r1); });
     }
   }
   if (l2 > T(0)) {

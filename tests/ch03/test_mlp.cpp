@@ -3,6 +3,8 @@
 // double (relative error ≤ 1e-7, non-zero gradients), agreement between the
 // hand-written worked cases and the general MLP, and convergence smoke tests.
 #include <cmath>
+#include <cstring>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -58,6 +60,31 @@ TEST_CASE("ex3.1 dense backward: hand-computed, accumulating, and without d_a", 
   Tensor<double> d_theta2(theta.shape()), d_bias2(Shape{3});
   dense_backward<double>(TensorView<double>{}, d_theta2, d_bias2, delta, a, theta);
   CHECK(d_theta2(2, 1) == 4.0);
+}
+
+TEST_CASE("ex3.1 dense backward in halves: the input gradient by blocks of rows, bit for bit", "[ch03][ex3.1]") {
+  // dense_backward = dense_backward_params + dense_backward_input; the input
+  // gradient of rows [r0, r1) needs only those rows of delta.
+  Rng rng(3);
+  const int n = 11, n_in = 19, n_out = 13;
+  Tensor<float> a(Shape{n, n_in}), theta(Shape{n_out, n_in}), delta(Shape{n, n_out});
+  for (Tensor<float>* t : {&a, &theta, &delta})
+    for (float& v : *t) v = static_cast<float>(rng.uniform() * 2.0 - 1.0);
+  Tensor<float> d_a(a.shape()), d_theta(theta.shape()), d_bias(Shape{n_out});
+  dense_backward<float>(d_a, d_theta, d_bias, delta, a, theta);
+  Tensor<float> d_a2(a.shape()), d_theta2(theta.shape()), d_bias2(Shape{n_out});
+  dense_backward_params<float>(d_theta2, d_bias2, delta, a);
+  for (const auto& [r0, r1] : {std::pair{0, 4}, std::pair{4, 5}, std::pair{5, 11}})
+    dense_backward_input<float>(d_a2.view().rows(r0, r1), delta.view().rows(r0, r1), theta);
+  REQUIRE(std::memcmp(d_a.data(), d_a2.data(), sizeof(float) * static_cast<std::size_t>(d_a.size())) == 0);
+  REQUIRE(std::memcmp(d_theta.data(), d_theta2.data(), sizeof(float) * static_cast<std::size_t>(d_theta.size())) == 0);
+  REQUIRE(std::memcmp(d_bias.data(), d_bias2.data(), sizeof(float) * static_cast<std::size_t>(d_bias.size())) == 0);
+  CHECK(d_a[0] != 0.0f);
+  // Shapes that do not fit are errors that name the function.
+  CHECK_THROWS_WITH(dense_backward_input<float>(d_a2.view().rows(0, 3), delta.view().rows(0, 4), theta),
+                    Catch::Contains("dense_backward_input"));
+  CHECK_THROWS_WITH(dense_backward_params<float>(d_theta2, d_bias2, delta.view().rows(0, 4), a),
+                    Catch::Contains("dense_backward_params"));
 }
 
 namespace {

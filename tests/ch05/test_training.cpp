@@ -245,6 +245,39 @@ TEST_CASE("ex5.3 whole classifier with dropout and L2 passes a finite-difference
   }
 }
 
+TEST_CASE("ex5.1 classifier without dropout (row-blocked layers) passes a finite-difference check in double", "[ch05][ex5.1][gradcheck]") {
+  // Without dropout, the layers whose weights are at most 256 KiB run as row
+  // blocks (classifier.cpp). In {6, 5, 4, 3} that is every layer; in
+  // {1100, 30, 10, 3} fc1 (264 KiB of doubles) runs as a whole product and
+  // fc2, fc3 as row blocks, so both ends of the split are checked.
+  for (const std::vector<int>& sizes : {std::vector<int>{6, 5, 4, 3}, std::vector<int>{1100, 30, 10, 3}}) {
+    INFO("sizes " << sizes.front() << "-" << sizes[1] << "-...");
+    Rng rng(8);
+    Classifier<double> net = make_classifier<double>(sizes, ch02::Activation::tanh(), 0.0, Init::Xavier, rng);
+    for (auto& b : net.bias) fill_uniform(rng, b.span(), -0.2, 0.2);
+    Tensor<double> x(Shape{5, sizes.front()});
+    fill_uniform(rng, x.span(), -1, 1);
+    const std::vector<int> labels = {0, 2, 1, 2, 1};
+    ClassifierWorkspace<double> ws;
+    auto objective = [&] {
+      Rng unused(99);
+      classifier_forward<double>(net, ws, x, Mode::Train, unused);
+      return classifier_backward<double>(net, ws, x, labels, 0.01);
+    };
+    objective();
+    std::vector<Tensor<double>> dw, db;
+    for (int i = 0; i < net.layers(); ++i) {
+      dw.push_back(net.d_weight[static_cast<std::size_t>(i)]);
+      db.push_back(net.d_bias[static_cast<std::size_t>(i)]);
+    }
+    for (int i = 0; i < net.layers(); ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      test::require_gradient(check_gradient(net.layer_name(i) + ".weight", net.weight[k].span(), dw[k].span(), objective));
+      test::require_gradient(check_gradient(net.layer_name(i) + ".bias", net.bias[k].span(), db[k].span(), objective));
+    }
+  }
+}
+
 TEST_CASE("ex5.1 training learns a small task and early stopping restores the best epoch", "[ch05][ex5.1][behaviour]") {
   Dataset train_set = quadrants(400, 1);
   const Dataset val = quadrants(200, 2);
@@ -332,41 +365,46 @@ TEST_CASE("ex5.1 the steady-state training step allocates nothing", "[ch05][ex5.
 TEST_CASE("ex5.1 training steps give the same bits on 1, 2 and 3 threads", "[ch05][ex5.1][threads]") {
   // Big enough that every part is split between the threads: the GEMMs of
   // the first two layers (over 2e6 flops each), the activations (64 rows of
-  // 256) and the optimiser. Dropout and L2 on, so every path of the step runs.
+  // 256) and the optimiser. L2 on; with dropout every layer runs by itself,
+  // without it fc1 (300 KiB of weights) is split by nn::gemm and fc2, fc3 run
+  // as row blocks (classifier.cpp), so every path of the step runs.
   const test::RestoreThreads restore;
   Rng data_rng(21);
-  Tensor<float> x(Shape{64, 96});
+  Tensor<float> x(Shape{64, 300});
   for (float& v : x) v = static_cast<float>(data_rng.uniform());
   std::vector<int> labels(64);
   for (int& l : labels) l = static_cast<int>(data_rng.below(10));
-  auto make_net = [] {
-    Rng rng(22);
-    return make_classifier<float>({96, 256, 128, 10}, ch02::Activation::relu(), 0.2, Init::He, rng);
-  };
-  auto train = [&](int threads) {
-    set_num_threads(threads);
-    Classifier<float> net = make_net();
-    OptimizerConfig c;
-    c.kind = OptimizerKind::Nesterov;
-    Optimizer<float> opt(c, net.params());
-    ClassifierWorkspace<float> ws;
-    Rng masks(23);
-    for (int step = 0; step < 5; ++step) train_step(net, ws, opt, x.view(), labels, 1e-3, 0.05, masks);
-    return net;
-  };
-  const Classifier<float> one = train(1);
-  for (int threads : {2, 3}) {
-    const Classifier<float> many = train(threads);
-    INFO(threads << " threads");
-    for (int layer = 0; layer < one.layers(); ++layer) {
-      const auto k = static_cast<std::size_t>(layer);
-      INFO("layer " << layer);
-      REQUIRE(many.weight[k].size() == one.weight[k].size());
-      CHECK(std::memcmp(many.weight[k].data(), one.weight[k].data(), sizeof(float) * one.weight[k].size()) == 0);
-      CHECK(std::memcmp(many.bias[k].data(), one.bias[k].data(), sizeof(float) * one.bias[k].size()) == 0);
+  for (const double dropout : {0.2, 0.0}) {
+    INFO("dropout " << dropout);
+    auto make_net = [dropout] {
+      Rng rng(22);
+      return make_classifier<float>({300, 256, 128, 10}, ch02::Activation::relu(), dropout, Init::He, rng);
+    };
+    auto train = [&](int threads) {
+      set_num_threads(threads);
+      Classifier<float> net = make_net();
+      OptimizerConfig c;
+      c.kind = OptimizerKind::Nesterov;
+      Optimizer<float> opt(c, net.params());
+      ClassifierWorkspace<float> ws;
+      Rng masks(23);
+      for (int step = 0; step < 5; ++step) train_step(net, ws, opt, x.view(), labels, 1e-3, 0.05, masks);
+      return net;
+    };
+    const Classifier<float> one = train(1);
+    for (int threads : {2, 3}) {
+      const Classifier<float> many = train(threads);
+      INFO(threads << " threads");
+      for (int layer = 0; layer < one.layers(); ++layer) {
+        const auto k = static_cast<std::size_t>(layer);
+        INFO("layer " << layer);
+        REQUIRE(many.weight[k].size() == one.weight[k].size());
+        CHECK(std::memcmp(many.weight[k].data(), one.weight[k].data(), sizeof(float) * one.weight[k].size()) == 0);
+        CHECK(std::memcmp(many.bias[k].data(), one.bias[k].data(), sizeof(float) * one.bias[k].size()) == 0);
+      }
     }
+    // The steps moved the weights: the comparison is not between untouched copies.
+    const Classifier<float> initial = make_net();
+    CHECK(std::memcmp(initial.weight[0].data(), one.weight[0].data(), sizeof(float) * one.weight[0].size()) != 0);
   }
-  // The steps moved the weights: the comparison is not between untouched copies.
-  const Classifier<float> initial = make_net();
-  CHECK(std::memcmp(initial.weight[0].data(), one.weight[0].data(), sizeof(float) * one.weight[0].size()) != 0);
 }
