@@ -217,6 +217,28 @@ TEST_CASE("ex5.3 dropout with a fixed mask passes a finite-difference check", "[
   for (std::int64_t i = 0; i < in.size(); ++i) REQUIRE(out[i] == in[i]);
 }
 
+namespace {
+
+// Runs objective() (forward and backward, returning the loss) once, then
+// checks every weight and bias gradient it left against finite differences
+// of objective().
+template <typename Objective>
+void check_classifier_gradients(Classifier<double>& net, Objective&& objective) {
+  objective();
+  std::vector<Tensor<double>> dw, db;
+  for (int i = 0; i < net.layers(); ++i) {
+    dw.push_back(net.d_weight[static_cast<std::size_t>(i)]);
+    db.push_back(net.d_bias[static_cast<std::size_t>(i)]);
+  }
+  for (int i = 0; i < net.layers(); ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    test::require_gradient(check_gradient(net.layer_name(i) + ".weight", net.weight[k].span(), dw[k].span(), objective));
+    test::require_gradient(check_gradient(net.layer_name(i) + ".bias", net.bias[k].span(), db[k].span(), objective));
+  }
+}
+
+}  // namespace
+
 TEST_CASE("ex5.3 whole classifier with dropout and L2 passes a finite-difference check in double", "[ch05][ex5.3][gradcheck]") {
   Rng rng(7);
   Classifier<double> net = make_classifier<double>({6, 5, 4, 3}, ch02::Activation::tanh(), 0.3, Init::Xavier, rng);
@@ -232,17 +254,7 @@ TEST_CASE("ex5.3 whole classifier with dropout and L2 passes a finite-difference
     classifier_forward<double>(net, ws, x, Mode::Train, masks);
     return classifier_backward<double>(net, ws, x, labels, l2);
   };
-  objective();
-  std::vector<Tensor<double>> dw, db;
-  for (int i = 0; i < net.layers(); ++i) {
-    dw.push_back(net.d_weight[static_cast<std::size_t>(i)]);
-    db.push_back(net.d_bias[static_cast<std::size_t>(i)]);
-  }
-  for (int i = 0; i < net.layers(); ++i) {
-    const auto k = static_cast<std::size_t>(i);
-    test::require_gradient(check_gradient(net.layer_name(i) + ".weight", net.weight[k].span(), dw[k].span(), objective));
-    test::require_gradient(check_gradient(net.layer_name(i) + ".bias", net.bias[k].span(), db[k].span(), objective));
-  }
+  check_classifier_gradients(net, objective);
 }
 
 TEST_CASE("ex5.1 classifier without dropout (row-blocked layers) passes a finite-difference check in double", "[ch05][ex5.1][gradcheck]") {
@@ -264,17 +276,7 @@ TEST_CASE("ex5.1 classifier without dropout (row-blocked layers) passes a finite
       classifier_forward<double>(net, ws, x, Mode::Train, unused);
       return classifier_backward<double>(net, ws, x, labels, 0.01);
     };
-    objective();
-    std::vector<Tensor<double>> dw, db;
-    for (int i = 0; i < net.layers(); ++i) {
-      dw.push_back(net.d_weight[static_cast<std::size_t>(i)]);
-      db.push_back(net.d_bias[static_cast<std::size_t>(i)]);
-    }
-    for (int i = 0; i < net.layers(); ++i) {
-      const auto k = static_cast<std::size_t>(i);
-      test::require_gradient(check_gradient(net.layer_name(i) + ".weight", net.weight[k].span(), dw[k].span(), objective));
-      test::require_gradient(check_gradient(net.layer_name(i) + ".bias", net.bias[k].span(), db[k].span(), objective));
-    }
+    check_classifier_gradients(net, objective);
   }
 }
 
