@@ -38,10 +38,9 @@ void dense_forward(TensorView<T> z, TensorView<const T> a, TensorView<const T> t
 template <typename T>
 void dense_backward_params(TensorView<T> d_theta, TensorView<T> d_bias, TensorView<const T> delta,
                            TensorView<const T> a) {
-  if (delta.rank() != 2 || a.rank() != 2 || delta.dim(0) != a.dim(0) || d_theta.rank() != 2 ||
-      d_theta.dim(0) != delta.dim(1) || d_theta.dim(1) != a.dim(1) || d_bias.size() != delta.dim(1))
-    throw Error("dense_backward_params: inconsistent shapes: delta " + delta.shape().str() + ", input " +
-                a.shape().str() + ", d_theta " + d_theta.shape().str() + ", d_bias " + d_bias.shape().str());
+  if (delta.rank() != 2) throw Error("dense_backward_params: delta must be (N, n_out), got " + delta.shape().str());
+  // d_theta has the weights' shape, so it stands in for them in the check.
+  check_dense<T>("dense_backward_params", delta.dim(0), delta.dim(1), a, d_theta, d_bias.size());
   const int n = static_cast<int>(a.dim(0)), n_in = static_cast<int>(a.dim(1)), n_out = static_cast<int>(delta.dim(1));
   // BEGIN EXERCISE 3.1 (dense layer backward)
   //! In the forward pass this was: Z = A Θᵀ + b (row n: z_n = Θ a_n + b). So
@@ -57,10 +56,9 @@ void dense_backward_params(TensorView<T> d_theta, TensorView<T> d_bias, TensorVi
 
 template <typename T>
 void dense_backward_input(TensorView<T> d_a, TensorView<const T> delta, TensorView<const T> theta) {
-  if (delta.rank() != 2 || d_a.rank() != 2 || theta.rank() != 2 || d_a.dim(0) != delta.dim(0) ||
-      theta.dim(0) != delta.dim(1) || theta.dim(1) != d_a.dim(1))
-    throw Error("dense_backward_input: inconsistent shapes: d_a " + d_a.shape().str() + ", delta " +
-                delta.shape().str() + ", weights " + theta.shape().str());
+  if (delta.rank() != 2) throw Error("dense_backward_input: delta must be (N, n_out), got " + delta.shape().str());
+  // d_a has the input's shape, so it stands in for it in the check (no bias here).
+  check_dense<T>("dense_backward_input", delta.dim(0), delta.dim(1), d_a, theta, theta.dim(0));
   const int n = static_cast<int>(delta.dim(0)), n_in = static_cast<int>(theta.dim(1)),
             n_out = static_cast<int>(theta.dim(0));
   // BEGIN EXERCISE 3.1 (dense layer backward)
