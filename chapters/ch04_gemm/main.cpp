@@ -84,8 +84,8 @@ std::vector<External> find_external_libraries() {
     using Sgemm = int (*)(char, char, long, long, long, float, const float*, long, const float*, long, float, float*,
                           long);
     auto sgemm = reinterpret_cast<Sgemm>(dlsym(h, "dnnl_sgemm"));
-    // oneDNN's Debian build threads with OpenMP (libgomp, which nn::common
-    // also uses), so its thread count is OpenMP's.
+    // oneDNN's Debian build threads with OpenMP (libgomp, loaded with it),
+    // so its thread count is OpenMP's.
     auto omp = reinterpret_cast<OmpSet>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
     if (!omp) omp = reinterpret_cast<OmpSet>(dlsym(h, "omp_set_num_threads"));
     if (sgemm && omp)

@@ -13,10 +13,6 @@
 #include <thread>
 #include <vector>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "nn/cpu.hpp"
 #include "nn/error.hpp"
 #include "nn/threads.hpp"
@@ -236,15 +232,7 @@ void run_split(const Problem& p, const Variant& v, Split split) {
     }
   };
   if (split.threads == 1) return work(0);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(split.threads)
-  work(omp_get_thread_num());
-#else
-  std::vector<std::thread> pool;
-  for (int t = 1; t < split.threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
-#endif
+  detail::run_team(split.threads, work);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // nn::parallel_for (nn/threads.hpp): every index is visited exactly once
 // whatever the thread count, an exception thrown on any thread comes back to
-// the caller (out of an OpenMP region it would end the program), and a
+// the caller (on a worker it would end the program), and a
 // parallel_for inside another one still does all of its work; thread_index
 // names the thread running a body within its team.
 #include <atomic>
@@ -139,4 +139,83 @@ TEST_CASE("parallel_for on 2 threads: a thread that has finished its own ranges 
   });
   CHECK(ranges.load() == 8);
   CHECK(ranges_on_0.load() > 4);
+}
+
+// detail::run_team, under parallel_for and the threaded GEMM: the threads
+// the library keeps between calls.
+TEST_CASE("run_team runs every index once, index 0 on the caller and the others on other threads",
+          "[common][threads]") {
+  for (int team : {1, 2, 3, 5}) {
+    for (int call = 0; call < 200; ++call) {  // the workers are reused from call to call
+      std::vector<std::atomic<int>> runs(static_cast<std::size_t>(team));
+      std::vector<std::thread::id> who(static_cast<std::size_t>(team));
+      std::vector<char> inside(static_cast<std::size_t>(team), 0);
+      detail::run_team(team, [&](int i) {
+        runs[static_cast<std::size_t>(i)]++;
+        who[static_cast<std::size_t>(i)] = std::this_thread::get_id();
+        inside[static_cast<std::size_t>(i)] = in_parallel_region() ? 1 : 0;
+      });
+      for (int i = 0; i < team; ++i) {
+        INFO("team " << team << ", call " << call << ", index " << i);
+        REQUIRE(runs[static_cast<std::size_t>(i)] == 1);
+        REQUIRE(inside[static_cast<std::size_t>(i)] == 1);
+        REQUIRE((who[static_cast<std::size_t>(i)] == std::this_thread::get_id()) == (i == 0));
+      }
+      REQUIRE_FALSE(in_parallel_region());
+    }
+  }
+}
+
+TEST_CASE("run_team rethrows the first exception in index order after every index has run",
+          "[common][threads]") {
+  std::atomic<int> finished{0};
+  try {
+    detail::run_team(3, [&](int i) {
+      if (i > 0) {
+        finished++;
+        throw Error("index " + std::to_string(i));
+      }
+      // Index 0 (the caller) returns first: the call must still wait for the workers.
+      finished++;
+    });
+    FAIL("run_team did not rethrow");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "index 1");
+  }
+  CHECK(finished == 3);
+  CHECK_FALSE(in_parallel_region());
+  // The pool still works after a job that threw.
+  std::atomic<int> runs{0};
+  detail::run_team(3, [&](int) { runs++; });
+  CHECK(runs == 3);
+}
+
+TEST_CASE("run_team from two threads at once: each call runs all of its indices", "[common][threads]") {
+  RestoreThreads restore;
+  set_num_threads(2);
+  std::atomic<int> wrong{0};
+  auto caller = [&] {
+    for (int call = 0; call < 300; ++call) {
+      std::vector<std::atomic<int>> seen(257);
+      parallel_for(257, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) seen[static_cast<std::size_t>(i)]++;
+      });
+      for (auto& s : seen)
+        if (s != 1) wrong++;
+    }
+  };
+  std::thread a(caller), b(caller);
+  a.join();
+  b.join();
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("run_team wakes workers that have gone to sleep between calls", "[common][threads]") {
+  for (int pause_ms : {0, 5, 20}) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));  // long enough for a worker to stop spinning
+    std::atomic<int> runs{0};
+    detail::run_team(2, [&](int) { runs++; });
+    INFO("after a pause of " << pause_ms << " ms");
+    CHECK(runs == 2);
+  }
 }

@@ -25,8 +25,7 @@ int num_threads();
 void set_num_threads(int n);
 // True inside a parallel region of the library (a parallel_for body or a
 // threaded GEMM). Kernels called from there run on the calling thread only:
-// nested OpenMP regions are inactive by default, and a nested team of one
-// would otherwise do only the first thread's share of the work.
+// the library's threads are busy with the outer region already.
 bool in_parallel_region();
 
 // Inside a parallel_for body: which thread of the team runs it, 0 … team − 1
@@ -52,6 +51,18 @@ int hardware_threads();
 // finished.
 // (A template over the body, so no std::function allocates per call.)
 namespace detail {
+// Runs fn(ctx, i) for i in [0, team), i = 0 on the calling thread and the
+// others at the same time on threads the library keeps (started on first
+// use); returns when all have finished, rethrowing the first exception in
+// index order. in_parallel_region() is true inside. The building block of
+// parallel_for and of the threaded GEMM.
+void run_team(int team, void (*fn)(void*, int), void* ctx);
+template <typename F>
+void run_team(int team, F&& f) {
+  using G = std::remove_reference_t<F>;
+  run_team(
+      team, [](void* g, int i) { (*static_cast<G*>(g))(i); }, const_cast<void*>(static_cast<const void*>(&f)));
+}
 void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void*, std::int64_t, std::int64_t),
                        void* body);
 }
