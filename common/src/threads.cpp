@@ -42,6 +42,18 @@ thread_local int worker_index = 0;
 // (on a worker of the pool, always).
 thread_local bool in_team = false;
 
+// Sets in_team for the life of the object and puts back what was there.
+class TeamScope {
+ public:
+  TeamScope() : saved_(in_team) { in_team = true; }
+  TeamScope(const TeamScope&) = delete;
+  TeamScope& operator=(const TeamScope&) = delete;
+  ~TeamScope() { in_team = saved_; }
+
+ private:
+  bool saved_;
+};
+
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   _mm_pause();
@@ -79,12 +91,7 @@ class Pool {
   // caller runs every index itself, in order.
   void run(int team, void (*fn)(void*, int), void* ctx) {
     std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
-    const bool saved = in_team;
-    in_team = true;
-    struct Restore {
-      bool saved;
-      ~Restore() { in_team = saved; }
-    } restore{saved};
+    const TeamScope scope;
     if (team <= 1 || !lock.owns_lock()) {
       for (int i = 0; i < team; ++i) fn(ctx, i);
       return;
@@ -208,12 +215,7 @@ bool in_parallel_region() { return in_team; }
 namespace detail {
 void run_team(int team, void (*fn)(void*, int), void* ctx) {
   if (team <= 1) {
-    const bool saved = in_team;
-    in_team = true;
-    struct Restore {
-      bool saved;
-      ~Restore() { in_team = saved; }
-    } restore{saved};
+    const TeamScope scope;
     return fn(ctx, 0);
   }
   Pool::instance().run(team, fn, ctx);
