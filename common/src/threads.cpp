@@ -99,7 +99,7 @@ class Pool {
     const auto workers = static_cast<std::size_t>(team - 1);
     while (slots_.size() < workers) start_worker();
     const bool oversubscribed = team > hardware_threads_;
-    for (std::size_t w = 0; w < workers; ++w) slots_[w]->oversubscribed = oversubscribed;
+    for (std::size_t w = 0; w < workers; ++w) slots_[w]->oversubscribed.store(oversubscribed, std::memory_order_relaxed);
     ++round_;
     for (std::size_t w = 0; w < workers; ++w) {
       Slot& s = *slots_[w];
@@ -137,7 +137,7 @@ class Pool {
     void (*fn)(void*, int) = nullptr;
     void* ctx = nullptr;
     int index = 0;
-    bool oversubscribed = false;
+    std::atomic<bool> oversubscribed{false};  // read by the worker between jobs
     // Written by the worker.
     alignas(64) std::atomic<std::uint32_t> finished{0};
     std::atomic<bool> sleeping{false};
@@ -147,8 +147,9 @@ class Pool {
   Pool() : hardware_threads_(hardware_threads()) {}
 
   void start_worker() {
-    slots_.push_back(std::make_unique<Slot>());
-    std::thread(work, slots_.back().get()).detach();
+    auto slot = std::make_unique<Slot>();
+    std::thread(work, slot.get()).detach();  // if this throws, no slot waits for a thread that never started
+    slots_.push_back(std::move(slot));
   }
 
   static void work(Slot* s) {
@@ -157,7 +158,7 @@ class Pool {
     for (;;) {
       // About a millisecond of spinning on a core of its own; a few
       // iterations when the threads outnumber the cores.
-      const int spin_limit = s->oversubscribed ? 64 : 1 << 16;
+      const int spin_limit = s->oversubscribed.load(std::memory_order_relaxed) ? 64 : 1 << 16;
       std::uint32_t now = s->posted.load(std::memory_order_acquire);
       for (int spins = 0; now == seen; now = s->posted.load(std::memory_order_acquire)) {
         if (spins < spin_limit) {
