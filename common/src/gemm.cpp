@@ -10,8 +10,6 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "nn/cpu.hpp"
 #include "nn/error.hpp"
