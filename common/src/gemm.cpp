@@ -65,12 +65,14 @@ using SliceFn = void (*)(const Problem&, int, int, int, int);
 struct Variant {
   SliceFn slice;
   Tile tile;
+  SliceFn dot = nullptr;  // the dot-product path, where the variant has one
 };
 
 Variant variant_for(SimdLevel level) {
 #if defined(NN_HAVE_X86_KERNELS)
   switch (level) {
-    case SimdLevel::Avx512: return {gemm_detail::slice_avx512, gemm_detail::kTileAvx512};
+    case SimdLevel::Avx512:
+      return {gemm_detail::slice_avx512, gemm_detail::kTileAvx512, gemm_detail::dot_slice_avx512};
     case SimdLevel::Avx2: return {gemm_detail::slice_avx2, gemm_detail::kTileAvx2};
     case SimdLevel::Scalar: break;
   }
@@ -233,6 +235,26 @@ void run_split(const Problem& p, const Variant& v, Split split) {
   detail::run_team(split.threads, work);
 }
 
+// A few rows of C, each element a long dot product of two rows stored along
+// K (op(A) = A, op(B) = Bᵀ): LeNet conv1's weight gradient, 6×25×50176.
+bool dot_suits(const Problem& p, const Variant& v) {
+  return v.dot != nullptr && p.ta == Trans::No && p.tb == Trans::Yes && p.M <= gemm_detail::kDotMaxRows &&
+         p.K >= gemm_detail::kDotMinK;
+}
+
+// The dot-product path, its columns of C in `wanted` nearly equal parts (any
+// part gives the same bits: every element is summed by itself).
+void run_dot(const Problem& p, const Variant& v, int wanted) {
+  const double flops = 2.0 * p.M * static_cast<double>(p.N) * p.K;
+  const int parts = flops < 2.0e6 ? 1 : std::min(wanted, p.N);
+  auto work = [&](int t) {
+    v.dot(p, 0, p.M, static_cast<int>(static_cast<long>(p.N) * t / parts),
+          static_cast<int>(static_cast<long>(p.N) * (t + 1) / parts));
+  };
+  if (parts == 1) return work(0);
+  detail::run_team(parts, work);
+}
+
 }  // namespace
 
 void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
@@ -252,6 +274,7 @@ void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, 
     static const int cap = std::max(1, hardware_threads() * 4);
     wanted = std::min(wanted, cap);
   }
+  if (dot_suits(p, v)) return run_dot(p, v, wanted);
   run_split(p, v, choose_split(ta, tb, M, N, K, v.tile, wanted));
 }
 

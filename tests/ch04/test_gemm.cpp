@@ -115,6 +115,26 @@ TEST_CASE("gemm: large shapes that cross every cache block", "[ch04][gemm]") {
     }
 }
 
+TEST_CASE("gemm: a few rows of C and a long K, both operands along K (the dot-product path)", "[ch04][gemm]") {
+  Restore restore;
+  // op(A) = A, op(B) = Bᵀ, M ≤ 8, K ≥ 128: AVX-512 computes each element as a
+  // dot product (simd/gemm_dot_avx512.cpp). K around its 1024-long chunks and
+  // not a multiple of 16 (masked tail); N in groups of B rows of unequal
+  // width (25 = 4+4+4+4+3+3+3 for 6 rows); every row count up to 8.
+  std::uint64_t seed = 8000;
+  for (int M : {1, 2, 3, 5, 6, 7, 8})
+    for (int N : {1, 2, 5, 25, 33})
+      for (int K : {128, 129, 1023, 1024, 1025, 2100}) {
+        const float alpha = seed % 4 == 0 ? -0.5f : 1.0f, beta = seed % 3 == 0 ? 0.0f : (seed % 3 == 1 ? 1.0f : -1.5f);
+        require_ok(GemmCase(Trans::No, Trans::Yes, M, N, K, alpha, beta, seed++));
+      }
+  // LeNet conv1's weight gradient, 6×25×50176 (64 images), on two threads too.
+  for (int t : {1, 2}) {
+    nn::set_num_threads(t);
+    require_ok(GemmCase(Trans::No, Trans::Yes, 6, 25, 50176, 1.0f, 0.0f, seed++));
+  }
+}
+
 TEST_CASE("gemm: K = 0 gives beta times C, and alpha = 0 reads neither A nor B", "[ch04][gemm]") {
   Restore restore;
   for (float beta : {0.0f, 1.0f, -2.0f}) {
@@ -151,8 +171,11 @@ TEST_CASE("gemm: the result does not depend on the thread count (bit-identical)"
   // 64×256×300: split by columns in whole vectors, at 128 on two threads and
   // at 96 and 176 on three, inside a register tile.
   // 150×1000×16: K short enough that each thread sweeps its C by rows.
+  // 6×25×8000 and 8×37×4000: as NT, the dot-product path, its columns split
+  // one by one (25 = 13 + 12 on two threads, 8 + 8 + 9 on three).
   const Shape shapes[] = {{64, 700, 300},   {500, 40, 270},  {6, 3000, 25},  {33, 33, 33},    {384, 169, 300},
-                          {500, 40, 800},   {300, 100, 900}, {64, 256, 300}, {150, 1000, 16}};
+                          {500, 40, 800},   {300, 100, 900}, {64, 256, 300}, {150, 1000, 16}, {6, 25, 8000},
+                          {8, 37, 4000}};
   for (nn::SimdLevel level : nn::available_simd_levels()) {
     nn::set_simd_level(level);
     std::uint64_t seed = 11;

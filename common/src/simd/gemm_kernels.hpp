@@ -57,6 +57,15 @@ void slice_scalar(const Problem& p, int m0, int m1, int n0, int n1);
 void slice_avx2(const Problem& p, int m0, int m1, int n0, int n1);
 void slice_avx512(const Problem& p, int m0, int m1, int n0, int n1);
 
+// The dot-product path (gemm_dot_avx512.cpp): C = alpha·A·Bᵀ + beta·C with
+// at most kDotMaxRows rows, each element a dot product along K of a row of A
+// and a row of B, both read in place. The driver sends it problems with
+// op(A) = A, op(B) = Bᵀ, M ≤ kDotMaxRows and K ≥ kDotMinK, on one thread or
+// split by columns of C.
+inline constexpr int kDotMaxRows = 8;
+inline constexpr int kDotMinK = 128;
+void dot_slice_avx512(const Problem& p, int m0, int m1, int n0, int n1);
+
 // Independent chains of FMAs with nothing else to do: the machine's ceiling.
 // The return value only keeps the compiler from dropping the work.
 float fma_chains_avx2(long steps);    // steps × 12 × 8 FMAs
