@@ -128,6 +128,10 @@ TEST_CASE("gemm: a few rows of C and a long K, both operands along K (the dot-pr
         const float alpha = seed % 4 == 0 ? -0.5f : 1.0f, beta = seed % 3 == 0 ? 0.0f : (seed % 3 == 1 ? 1.0f : -1.5f);
         require_ok(GemmCase(Trans::No, Trans::Yes, M, N, K, alpha, beta, seed++));
       }
+  // More columns than one block of 256 (each block goes through all of K by
+  // itself).
+  require_ok(GemmCase(Trans::No, Trans::Yes, 3, 600, 300, 1.0f, 0.5f, seed++));
+  require_ok(GemmCase(Trans::No, Trans::Yes, 8, 513, 1100, -1.0f, 0.0f, seed++));
   // LeNet conv1's weight gradient, 6×25×50176 (64 images), on two threads too.
   for (int t : {1, 2}) {
     nn::set_num_threads(t);

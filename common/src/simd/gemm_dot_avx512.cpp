@@ -22,7 +22,7 @@
 // K is cut into chunks of kChunk values: the R rows of A for one chunk stay
 // in L1 while every group of B rows goes past them, so A is read from memory
 // once and B once. Between chunks the accumulators wait in a small buffer
-// (16 floats for each element of C a thread computes).
+// (16 floats for each element of C in a block of up to 256 columns).
 //
 // The sums depend on K alone (the chunks, the lanes), never on which columns
 // of C a thread has: the bits of C do not depend on the thread count.
@@ -43,6 +43,9 @@ namespace {
 // rows streaming through.
 constexpr int kChunk = 1024;
 constexpr int kMaxAcc = 24;  // accumulators: 24 of the 32 zmm registers
+// Columns of C a thread takes through all of K at a time: their lane sums
+// (16 floats an element, at most 8 × 256 × 64 B = 128 KiB) stay in L2.
+constexpr int kColumnBlock = 256;
 
 // The accumulator buffer of a thread (grows, never shrinks: a steady state
 // allocates nothing).
@@ -134,29 +137,32 @@ float lane_sum(const float* v) {
 }  // namespace
 
 void dot_slice_avx512(const Problem& p, int m0, int m1, int n0, int n1) {
-  const int rows = m1 - m0, cols = n1 - n0;
-  if (rows <= 0 || cols <= 0) return;
+  const int rows = m1 - m0;
+  if (rows <= 0 || n1 <= n0) return;
   const int width = group_width(rows);
-  // The columns in groups of nearly equal width (25 = 4+4+4+4+3+3+3, not
-  // 6·4 + 1: a one-column group does R FMAs for R + 1 loads).
-  const int groups = (cols + width - 1) / width;
-  float* part = acc_buffer(static_cast<std::size_t>(rows) * cols * 16);
+  float* part = acc_buffer(static_cast<std::size_t>(rows) * kColumnBlock * 16);
   const float* a = p.A + static_cast<long>(m0) * p.lda;
-  for (int k0 = 0; k0 < p.K; k0 += kChunk) {
-    const int k1 = std::min(p.K, k0 + kChunk);
-    for (int g = 0, j0 = 0; g < groups; ++g) {
-      const int j1 = cols * (g + 1) / groups;  // widths differ by at most one, none above `width`
-      kChunks[static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>(j1 - j0 - 1)](
-          a, p.lda, p.B + static_cast<long>(n0 + j0) * p.ldb, p.ldb, k0, k1, part + static_cast<long>(j0) * 16, cols,
-          k0 == 0);
-      j0 = j1;
+  for (int nb = n0; nb < n1; nb += kColumnBlock) {
+    const int cols = std::min(kColumnBlock, n1 - nb);
+    // The columns in groups of nearly equal width (25 = 4+4+4+4+3+3+3, not
+    // 6·4 + 1: a one-column group does R FMAs for R + 1 loads).
+    const int groups = (cols + width - 1) / width;
+    for (int k0 = 0; k0 < p.K; k0 += kChunk) {
+      const int k1 = std::min(p.K, k0 + kChunk);
+      for (int g = 0, j0 = 0; g < groups; ++g) {
+        const int j1 = cols * (g + 1) / groups;  // widths differ by at most one, none above `width`
+        kChunks[static_cast<std::size_t>(rows - 1)][static_cast<std::size_t>(j1 - j0 - 1)](
+            a, p.lda, p.B + static_cast<long>(nb + j0) * p.ldb, p.ldb, k0, k1, part + static_cast<long>(j0) * 16,
+            cols, k0 == 0);
+        j0 = j1;
+      }
     }
-  }
-  for (int r = 0; r < rows; ++r) {
-    float* c = p.C + static_cast<long>(m0 + r) * p.ldc + n0;
-    for (int j = 0; j < cols; ++j) {
-      const float s = lane_sum(part + (static_cast<long>(r) * cols + j) * 16);
-      c[j] = p.beta == 0.0f ? p.alpha * s : p.alpha * s + p.beta * c[j];
+    for (int r = 0; r < rows; ++r) {
+      float* c = p.C + static_cast<long>(m0 + r) * p.ldc + nb;
+      for (int j = 0; j < cols; ++j) {
+        const float s = lane_sum(part + (static_cast<long>(r) * cols + j) * 16);
+        c[j] = p.beta == 0.0f ? p.alpha * s : p.alpha * s + p.beta * c[j];
+      }
     }
   }
 }
