@@ -2,7 +2,9 @@
 // with no product to compute (M, N or K zero, alpha zero), picks the
 // instruction-set variant for nn::simd_level(), decides how to split C
 // between nn::num_threads() threads, and hands each thread its block of C
-// (simd/gemm_blocked.hpp does the packing, blocking and micro-kernel calls).
+// (simd/gemm_blocked.hpp does the packing, blocking and micro-kernel calls;
+// a few rows of C over a long K, with op(A) = A and op(B) = Bᵀ, go to the
+// dot-product path of simd/gemm_dot_avx512.cpp instead).
 // The double path is the plain i-k-j loop (unit stride through B and C), a
 // reference for gradient checks where speed does not matter.
 #include "nn/gemm.hpp"
