@@ -174,6 +174,9 @@ int contiguous_split(Trans ta, Trans tb, int M, int N, int K) {
   return ta == Trans::No ? -1 : 0;
 }
 
+// Below this many flops a product runs on one thread (see choose_split).
+constexpr double kMinSplitFlops = 2.0e6;
+
 Split choose_split(Trans ta, Trans tb, int M, int N, int K, Tile tile, int wanted) {
   // Below about 20 µs of work (2·10⁶ flops) a second thread gains little and
   // waking it can cost more (on a busy machine, when the other thread has
@@ -181,7 +184,7 @@ Split choose_split(Trans ta, Trans tb, int M, int N, int K, Tile tile, int wante
   // MLP's 64×128×256 layers took a fifth of a two-thread step on one thread
   // when this bound was 2·10⁷.
   const double flops = 2.0 * M * static_cast<double>(N) * K;
-  if (wanted <= 1 || flops < 2.0e6) return {1, true};
+  if (wanted <= 1 || flops < kMinSplitFlops) return {1, true};
   const int col_tiles = (N + tile.nv - 1) / tile.nv;
   const int row_tiles = (M + tile.mr - 1) / tile.mr;
   const bool cols_ok = col_tiles >= wanted, rows_ok = row_tiles >= wanted;
@@ -248,7 +251,7 @@ bool dot_suits(const Problem& p, const Variant& v) {
 // part gives the same bits: every element is summed by itself).
 void run_dot(const Problem& p, const Variant& v, int wanted) {
   const double flops = 2.0 * p.M * static_cast<double>(p.N) * p.K;
-  const int parts = flops < 2.0e6 ? 1 : std::min(wanted, p.N);
+  const int parts = flops < kMinSplitFlops ? 1 : std::min(wanted, p.N);
   auto work = [&](int t) {
     v.dot(p, 0, p.M, static_cast<int>(static_cast<long>(p.N) * t / parts),
           static_cast<int>(static_cast<long>(p.N) * (t + 1) / parts));

@@ -31,10 +31,9 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <new>
 #include <utility>
 
-#include "gemm_kernels.hpp"
+#include "gemm_blocked.hpp"  // Scratch
 
 namespace nn::gemm_detail {
 namespace {
@@ -46,24 +45,6 @@ constexpr int kMaxAcc = 24;  // accumulators: 24 of the 32 zmm registers
 // Columns of C a thread takes through all of K at a time: their lane sums
 // (16 floats an element, at most 8 × 256 × 64 B = 128 KiB) stay in L2.
 constexpr int kColumnBlock = 256;
-
-// The accumulator buffer of a thread (grows, never shrinks: a steady state
-// allocates nothing).
-float* acc_buffer(std::size_t n) {
-  struct Buffer {
-    float* data = nullptr;
-    std::size_t size = 0;
-    ~Buffer() { ::operator delete(data, std::align_val_t{64}); }
-  };
-  thread_local Buffer buf;
-  if (n > buf.size) {
-    ::operator delete(buf.data, std::align_val_t{64});
-    buf.data = nullptr;
-    buf.data = static_cast<float*>(::operator new(n * sizeof(float), std::align_val_t{64}));
-    buf.size = n;
-  }
-  return buf.data;
-}
 
 // acc[r][j] (at `part`, 16 floats each, row-major R × J with row stride
 // `part_ld` elements) += Σ over k in [k0, k1) of A_r[k] · B_j[k].
@@ -140,7 +121,9 @@ void dot_slice_avx512(const Problem& p, int m0, int m1, int n0, int n1) {
   const int rows = m1 - m0;
   if (rows <= 0 || n1 <= n0) return;
   const int width = group_width(rows);
-  float* part = acc_buffer(static_cast<std::size_t>(rows) * kColumnBlock * 16);
+  // The lane sums, in a buffer each thread keeps (a steady state allocates nothing).
+  thread_local Scratch part_scratch;
+  float* part = part_scratch.get(static_cast<std::size_t>(rows) * kColumnBlock * 16);
   const float* a = p.A + static_cast<long>(m0) * p.lda;
   for (int nb = n0; nb < n1; nb += kColumnBlock) {
     const int cols = std::min(kColumnBlock, n1 - nb);
