@@ -31,12 +31,30 @@ namespace {
 constexpr int kMR = kTileAvx512.mr, kNR = kTileAvx512.nr;
 
 using MicroFn = void (*)(int kc, const float* a, const float* b, long b_stride, float* out, float* c, long ldc,
-                         int cols, float alpha, float beta);
+                         int cols, float alpha, float beta, const RowFetch* fetch);
 
 // Where the kernel reads B: a packed micro-panel; B in place; or B in place
 // while writing the rows it reads to a packed micro-panel (`out`, NV·V floats
 // a row), which the later row tiles then read (kCopy; see micro_copy).
-enum class BSource { kInPlace, kPacked, kCopy };
+// kFetch: packed, and the call also fetches the lines `fetch` names into L2
+// (see micro_fetch).
+enum class BSource { kInPlace, kPacked, kCopy, kFetch };
+
+// Walks the lines of a RowFetch, one _mm_prefetch a call, row by row.
+struct FetchCursor {
+  const char* row;
+  long ld_bytes;
+  int lines, line, rows_left;
+  [[gnu::always_inline]] void next() {
+    if (rows_left == 0) return;
+    _mm_prefetch(row + 64L * line, _MM_HINT_T1);
+    if (++line == lines) {
+      line = 0;
+      row += ld_bytes;
+      --rows_left;
+    }
+  }
+};
 
 // How far ahead the kernel asks for what it reads next. A packed B panel
 // was written just before, so it is in L1 and the A micro-panel is the
@@ -84,10 +102,14 @@ template <int R, int V, bool kCopy = false>
 // (B in L2) 1.14x over 9.
 template <int R, int V, BSource kSource, bool kShort = false>
 [[gnu::always_inline]] inline void k_loop(__m512 (&acc)[R][V], int kc, const float* a, const float* b,
-                                          long b_stride, float* out) {
-  constexpr bool kPackedB = kSource == BSource::kPacked, kCopy = kSource == BSource::kCopy;
+                                          long b_stride, float* out, FetchCursor* fetch = nullptr,
+                                          int fetch_per_4 = 0) {
+  constexpr bool kPackedB = kSource == BSource::kPacked || kSource == BSource::kFetch;
+  constexpr bool kCopy = kSource == BSource::kCopy;
   int k = 0;
   for (; k + 4 <= kc; k += 4) {
+    if constexpr (kSource == BSource::kFetch)
+      for (int j = 0; j < fetch_per_4; ++j) fetch->next();
     if constexpr (kPackedB) {
       // 4 steps read 4·MR floats = 2 lines of A.
       _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchA), _MM_HINT_T0);
@@ -143,7 +165,7 @@ template <bool kMasked>
 
 template <int R, int V, BSource kSource>
 void micro_rv(int kc, const float* a, const float* b, long b_stride, float* out, float* c, long ldc, int cols,
-              float alpha, float beta) {
+              float alpha, float beta, [[maybe_unused]] const RowFetch* fetch) {
   __m512 acc[R][V];
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r)
@@ -168,6 +190,11 @@ void micro_rv(int kc, const float* a, const float* b, long b_stride, float* out,
     } else {
       k_loop<R, V, kSource>(acc, kc, a, b, b_stride, out);
     }
+  } else if constexpr (kSource == BSource::kFetch) {
+    FetchCursor cursor{reinterpret_cast<const char*>(fetch->base), fetch->ld * static_cast<long>(sizeof(float)),
+                       fetch->lines, 0, fetch->rows};
+    const int total = fetch->rows * fetch->lines, steps = std::max(1, kc / 4);
+    k_loop<R, V, kSource>(acc, kc, a, b, b_stride, out, &cursor, (total + steps - 1) / steps);
   } else {
     k_loop<R, V, kSource>(acc, kc, a, b, b_stride, out);
   }
@@ -208,10 +235,11 @@ constexpr std::array<std::array<MicroFn, kVectors>, kMR> all_kernels(std::index_
 // in place (b_stride == ldb), packed, or in place and copied to a packed
 // panel (the BSource order). Separate functions, so each has only the loop
 // and the prefetches it runs.
-constexpr std::array<std::array<std::array<MicroFn, kVectors>, kMR>, 3> kMicro = {
+constexpr std::array<std::array<std::array<MicroFn, kVectors>, kMR>, 4> kMicro = {
     all_kernels<BSource::kInPlace>(std::make_index_sequence<kMR>{}),
     all_kernels<BSource::kPacked>(std::make_index_sequence<kMR>{}),
-    all_kernels<BSource::kCopy>(std::make_index_sequence<kMR>{})};
+    all_kernels<BSource::kCopy>(std::make_index_sequence<kMR>{}),
+    all_kernels<BSource::kFetch>(std::make_index_sequence<kMR>{})};
 
 struct Avx512Kernel {
   static constexpr int MR = kMR, NR = kNR, NV = 16;
@@ -228,14 +256,20 @@ struct Avx512Kernel {
   static void micro(int rows, int cols, int kc, const float* a, const float* b, long b_stride, bool packed,
                     float* c, long ldc, float alpha, float beta) {
     kernel(packed ? BSource::kPacked : BSource::kInPlace, rows, cols)(kc, a, b, b_stride, nullptr, c, ldc, cols, alpha,
-                                                                      beta);
+                                                                      beta, nullptr);
+  }
+  // micro on a packed panel that also fetches `fetch`'s lines into L2,
+  // spread over its k loop.
+  static void micro_fetch(int rows, int cols, int kc, const float* a, const float* b, long b_stride, float* c,
+                          long ldc, float alpha, float beta, const RowFetch& fetch) {
+    kernel(BSource::kFetch, rows, cols)(kc, a, b, b_stride, nullptr, c, ldc, cols, alpha, beta, &fetch);
   }
   // micro with B read in place (cols a whole number of vectors), writing
   // the kc × cols panel it reads to `out` as it goes: the first row tile
   // packs B for the others without a separate pass over it.
   static void micro_copy(int rows, int cols, int kc, const float* a, const float* b, long ldb, float* out, float* c,
                          long ldc, float alpha, float beta) {
-    kernel(BSource::kCopy, rows, cols)(kc, a, b, ldb, out, c, ldc, cols, alpha, beta);
+    kernel(BSource::kCopy, rows, cols)(kc, a, b, ldb, out, c, ldc, cols, alpha, beta, nullptr);
   }
 
  private:

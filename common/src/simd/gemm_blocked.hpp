@@ -36,6 +36,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -212,6 +213,7 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
   // untransposed B in the first row tile's pass instead of a pass of its own.
   constexpr bool kCanCopy = requires { &Kernel::micro_copy; };
   const bool copying_b = kCanCopy && p.pack_b && p.tb == Trans::No;
+  constexpr bool kCanFetch = requires { &Kernel::micro_fetch; };
   const bool single_row_block = m1 - m0 <= MC && !row_order;
   float* b_pack = p.pack_b && !single_row_block ? b_scratch.get(static_cast<std::size_t>(KC) * NC) : nullptr;
   float* b_panel = p.pack_b && single_row_block ? edge_scratch.get(static_cast<std::size_t>(KC) * NR) : nullptr;
@@ -291,9 +293,32 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
           // fetches, as for a packed panel: LeNet conv2's 16×6400×150, one
           // thread, 170–173 → 179–180 GFLOP/s (0.90–0.91 → 0.94–0.95×
           // oneDNN, three paired runs).
-          for (int ir = first_row; ir < mc; ir += MR)          // loop 1
-            Kernel::micro(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride,
-                          packed || ir > 0, c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta);
+          int fetch_cols = 0;
+          if constexpr (kCanFetch)
+            if (p.pack_b && p.tb == Trans::Yes && ic == m0 && jr + cols < nc)
+              fetch_cols = next_panel<Kernel>(nc - jr - cols);
+          if (fetch_cols > 0) {
+            if constexpr (kCanFetch) {
+              // A transposed B is packed from cols rows of B, far apart, which
+              // the hardware prefetcher does not follow: while this panel's
+              // row tiles compute, each fetches a share of the next panel's
+              // rows into L2, so pack_b finds them there.
+              const int tiles = (mc - first_row + MR - 1) / MR;
+              const int share = (fetch_cols + tiles - 1) / tiles;
+              const float* next = p.B + idx(jc + jr + cols, p.ldb, pc);
+              const int lines = static_cast<int>(((reinterpret_cast<std::uintptr_t>(next) & 63) + kc * sizeof(float) + 63) / 64);
+              for (int ir = first_row, t = 0; ir < mc; ir += MR, ++t) {
+                const int r0 = std::min(fetch_cols, t * share), r1 = std::min(fetch_cols, r0 + share);
+                const RowFetch fetch{next + static_cast<long>(r0) * p.ldb, p.ldb, r1 - r0, lines};
+                Kernel::micro_fetch(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride,
+                                    c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta, fetch);
+              }
+            }
+          } else {
+            for (int ir = first_row; ir < mc; ir += MR)        // loop 1
+              Kernel::micro(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride,
+                            packed || ir > 0, c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta);
+          }
         }
       }
     }

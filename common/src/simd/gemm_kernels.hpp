@@ -34,6 +34,16 @@ struct Problem {
 struct Tile {
   int mr, nr, nv;
 };
+
+// What a micro-kernel call fetches into L2 while it computes, for the pass
+// after it: `rows` rows of memory `ld` floats apart, `lines` 64-byte lines
+// from `base` in each (the next micro-panel's rows of a transposed B).
+struct RowFetch {
+  const float* base;
+  long ld;
+  int rows;
+  int lines;
+};
 inline constexpr Tile kTileScalar{4, 16, 16};
 inline constexpr Tile kTileAvx2{6, 16, 8};
 inline constexpr Tile kTileAvx512{8, 48, 16};
