@@ -37,8 +37,8 @@ using MicroFn = void (*)(int kc, const float* a, const float* b, long b_stride, 
 // while writing the rows it reads to a packed micro-panel (`out`, NV·V floats
 // a row), which the later row tiles then read (kCopy; see micro_copy).
 // kFetch: packed, and the call also fetches the lines `fetch` names into L2
-// (see micro_fetch).
-enum class BSource { kInPlace, kPacked, kCopy, kFetch };
+// (see micro_fetch). kCopyNear: kCopy without the fetch two panels ahead.
+enum class BSource { kInPlace, kPacked, kCopy, kFetch, kCopyNear };
 
 // Walks the lines of a RowFetch, one _mm_prefetch a call, row by row.
 struct FetchCursor {
@@ -65,7 +65,9 @@ struct FetchCursor {
 // k_loop).
 // In place, the panel two to the right (the same rows of B, NR columns on)
 // is also asked into L2, a couple of kernel calls ahead of its use: with a
-// short kc the rows-ahead prefetch alone comes too late for memory.
+// short kc the rows-ahead prefetch alone comes too late for memory. Not in
+// kCopyNear: there the driver has had the row tiles before fetch the panel
+// (kFetch), spread over all their calls.
 constexpr int kPrefetchA = 32 * kMR;
 constexpr int kPrefetchRows = 8;
 constexpr int kPrefetchPanels = 2;
@@ -105,7 +107,7 @@ template <int R, int V, BSource kSource, bool kShort = false>
                                           long b_stride, float* out, FetchCursor* fetch = nullptr,
                                           int fetch_per_4 = 0) {
   constexpr bool kPackedB = kSource == BSource::kPacked || kSource == BSource::kFetch;
-  constexpr bool kCopy = kSource == BSource::kCopy;
+  constexpr bool kCopy = kSource == BSource::kCopy || kSource == BSource::kCopyNear;
   int k = 0;
   for (; k + 4 <= kc; k += 4) {
     if constexpr (kSource == BSource::kFetch)
@@ -124,7 +126,8 @@ template <int R, int V, BSource kSource, bool kShort = false>
             _mm_prefetch(reinterpret_cast<const char*>(b + kNR + 16 * v), _MM_HINT_T0);
           } else {
             _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchRows * b_stride + 16 * v), _MM_HINT_T0);
-            _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchPanels * kNR + 16 * v), _MM_HINT_T1);
+            if constexpr (kSource != BSource::kCopyNear)
+              _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchPanels * kNR + 16 * v), _MM_HINT_T1);
           }
         }
       }
@@ -235,11 +238,12 @@ constexpr std::array<std::array<MicroFn, kVectors>, kMR> all_kernels(std::index_
 // in place (b_stride == ldb), packed, or in place and copied to a packed
 // panel (the BSource order). Separate functions, so each has only the loop
 // and the prefetches it runs.
-constexpr std::array<std::array<std::array<MicroFn, kVectors>, kMR>, 4> kMicro = {
+constexpr std::array<std::array<std::array<MicroFn, kVectors>, kMR>, 5> kMicro = {
     all_kernels<BSource::kInPlace>(std::make_index_sequence<kMR>{}),
     all_kernels<BSource::kPacked>(std::make_index_sequence<kMR>{}),
     all_kernels<BSource::kCopy>(std::make_index_sequence<kMR>{}),
-    all_kernels<BSource::kFetch>(std::make_index_sequence<kMR>{})};
+    all_kernels<BSource::kFetch>(std::make_index_sequence<kMR>{}),
+    all_kernels<BSource::kCopyNear>(std::make_index_sequence<kMR>{})};
 
 struct Avx512Kernel {
   static constexpr int MR = kMR, NR = kNR, NV = 16;
@@ -268,8 +272,8 @@ struct Avx512Kernel {
   // the kc × cols panel it reads to `out` as it goes: the first row tile
   // packs B for the others without a separate pass over it.
   static void micro_copy(int rows, int cols, int kc, const float* a, const float* b, long ldb, float* out, float* c,
-                         long ldc, float alpha, float beta) {
-    kernel(BSource::kCopy, rows, cols)(kc, a, b, ldb, out, c, ldc, cols, alpha, beta, nullptr);
+                         long ldc, float alpha, float beta, bool ahead) {
+    kernel(ahead ? BSource::kCopy : BSource::kCopyNear, rows, cols)(kc, a, b, ldb, out, c, ldc, cols, alpha, beta, nullptr);
   }
 
  private:

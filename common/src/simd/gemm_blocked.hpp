@@ -191,6 +191,13 @@ inline constexpr int kRowOrderMaxKc = 64;
 //       to whole vectors of NV), b_stride apart; packed: b is in L1 already
 //       (a packed micro-panel, or B in place that the row tile before read),
 //       so the kernel need not fetch it ahead
+// and may provide (the AVX-512 kernel does):
+//   micro_copy(rows, cols, kc, a, b, ldb, out, c, ldc, alpha, beta, ahead)
+//       micro on B in place, also writing the kc×cols panel it reads to out;
+//       ahead: also fetch the panels to the right into L2 (false when the
+//       calls before have fetched this one: see RowFetch below)
+//   micro_fetch(rows, cols, kc, a, b, b_stride, c, ldc, alpha, beta, fetch)
+//       micro on a packed panel, also fetching fetch's lines into L2
 template <class Kernel>
 void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
   constexpr int MR = Kernel::MR, NR = Kernel::NR, KC = Kernel::KC, MC = Kernel::MC, NC = Kernel::NC;
@@ -245,6 +252,7 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
           }
           continue;
         }
+        bool fetched_next = false;  // the panel before fetched this one's B
         for (int jr = 0, cols; jr < nc; jr += cols) {           // loop 2
           cols = next_panel<Kernel>(nc - jr);
           const float* b;
@@ -269,7 +277,7 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
                   // The first row tile reads B in place and leaves the
                   // packed panel behind for the others.
                   Kernel::micro_copy(std::min(MR, mc), cols, kc, a_pack, p.B + idx(pc, p.ldb, jc + jr), p.ldb,
-                                     panel, p.C + idx(ic, p.ldc, jc + jr), p.ldc, p.alpha, beta);
+                                     panel, p.C + idx(ic, p.ldc, jc + jr), p.ldc, p.alpha, beta, !fetched_next);
                   first_row = MR;
                 }
               }
@@ -287,34 +295,53 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
             b = edge;
           }
           float* c = p.C + idx(ic, p.ldc, jc + jr);
-          // In place, the first row tile brings the panel's rows of B into
-          // L1 (its prefetches fetch them); the next one, at most one more
-          // (M ≤ 2·MR), finds them there and runs the loop without the
-          // fetches, as for a packed panel: LeNet conv2's 16×6400×150, one
-          // thread, 170–173 → 179–180 GFLOP/s (0.90–0.91 → 0.94–0.95×
-          // oneDNN, three paired runs).
-          int fetch_cols = 0;
-          if constexpr (kCanFetch)
-            if (p.pack_b && p.tb == Trans::Yes && ic == m0 && jr + cols < nc)
-              fetch_cols = next_panel<Kernel>(nc - jr - cols);
-          if (fetch_cols > 0) {
+          // The next micro-panel's source in B, when this pass is the one
+          // that packs it: a transposed B's cols rows (kc floats each), or an
+          // untransposed B's kc rows (cols floats each) that micro_copy
+          // reads. Both are rows far apart, which the hardware prefetcher
+          // does not follow, so while this panel's row tiles compute, each
+          // fetches a share of those rows into L2, at a steady rate; the
+          // next micro_copy then leaves out its own fetch into L2, which came
+          // as a burst of a whole panel from memory in one call of the eight.
+          // AlexNet FC6 (64×4096×9216, B 151 MB), one thread: 155 → 180
+          // GFLOP/s stand-alone (9 interleaved rounds; oneDNN 179 in the same
+          // rounds); its weight gradient (NT) and AlexNet conv2's gain 3–4 %.
+          RowFetch next{nullptr, p.ldb, 0, 0};
+          if constexpr (kCanFetch) {
+            if (p.pack_b && ic == m0 && jr + cols < nc && first_row < mc) {
+              const int next_cols = next_panel<Kernel>(nc - jr - cols);
+              long bytes = 0;
+              if (p.tb == Trans::Yes) {
+                next.base = p.B + idx(jc + jr + cols, p.ldb, pc);
+                next.rows = next_cols;
+                bytes = static_cast<long>(kc) * static_cast<long>(sizeof(float));
+              } else if (copying_b) {
+                next.base = p.B + idx(pc, p.ldb, jc + jr + cols);
+                next.rows = kc;
+                bytes = static_cast<long>(next_cols) * static_cast<long>(sizeof(float));
+              }
+              next.lines = static_cast<int>(((reinterpret_cast<std::uintptr_t>(next.base) & 63) + bytes + 63) / 64);
+            }
+          }
+          fetched_next = next.rows > 0;
+          if (next.rows > 0) {
             if constexpr (kCanFetch) {
-              // A transposed B is packed from cols rows of B, far apart, which
-              // the hardware prefetcher does not follow: while this panel's
-              // row tiles compute, each fetches a share of the next panel's
-              // rows into L2, so pack_b finds them there.
               const int tiles = (mc - first_row + MR - 1) / MR;
-              const int share = (fetch_cols + tiles - 1) / tiles;
-              const float* next = p.B + idx(jc + jr + cols, p.ldb, pc);
-              const int lines = static_cast<int>(((reinterpret_cast<std::uintptr_t>(next) & 63) + kc * sizeof(float) + 63) / 64);
+              const int share = (next.rows + tiles - 1) / tiles;
               for (int ir = first_row, t = 0; ir < mc; ir += MR, ++t) {
-                const int r0 = std::min(fetch_cols, t * share), r1 = std::min(fetch_cols, r0 + share);
-                const RowFetch fetch{next + static_cast<long>(r0) * p.ldb, p.ldb, r1 - r0, lines};
+                const int r0 = std::min(next.rows, t * share), r1 = std::min(next.rows, r0 + share);
+                const RowFetch fetch{next.base + static_cast<long>(r0) * p.ldb, p.ldb, r1 - r0, next.lines};
                 Kernel::micro_fetch(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride,
                                     c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta, fetch);
               }
             }
           } else {
+            // In place, the first row tile brings the panel's rows of B into
+            // L1 (its prefetches fetch them); the next one, at most one more
+            // (M ≤ 2·MR), finds them there and runs the loop without the
+            // fetches, as for a packed panel: LeNet conv2's 16×6400×150, one
+            // thread, 170–173 → 179–180 GFLOP/s (0.90–0.91 → 0.94–0.95×
+            // oneDNN, three paired runs).
             for (int ir = first_row; ir < mc; ir += MR)        // loop 1
               Kernel::micro(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride,
                             packed || ir > 0, c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta);
