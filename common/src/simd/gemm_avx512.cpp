@@ -249,11 +249,15 @@ struct Avx512Kernel {
   static constexpr int MR = kMR, NR = kNR, NV = 16;
   // Chosen by measurement (bench_gemm against oneDNN on squares and the
   // AlexNet shapes): KC = 128, whose 24 KiB B micro-panel stays in L1, lost
-  // to longer ones; with KC = 384 the panel (72 KiB) streams from L2 in
-  // order, which the hardware prefetcher follows, and C is read and written
-  // a third as often as with 128. The A block (MC×KC, 360 KiB) stays in L2.
+  // to longer ones; with a longer KC the panel streams from L2 in order,
+  // which the hardware prefetcher follows, and C is read and written less
+  // often. KC = 512 (a 96 KiB panel; the A block, MC×KC, 480 KiB, stays in
+  // the 1 MiB L2) against 384, one thread, paired medians of 9 rounds: 2048²
+  // 183 → 190 GFLOP/s, 1024² 206 → 209, 512² 205 → 210, AlexNet conv1's
+  // weight gradient 183 → 185, conv2 and conv3 unchanged; shapes with K ≤ 512
+  // have the same K blocks either way.
   // Tiles of 12×32, 14×32 and 6×64 were tried as well: none beat 8×48.
-  static constexpr int KC = 384, MC = 240, NC = 3072;
+  static constexpr int KC = 512, MC = 240, NC = 3072;
   static void pack_t8(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
     pack_t8_avx(src, ld, rows, kc, dst, dst_stride);
   }
