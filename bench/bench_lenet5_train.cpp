@@ -70,9 +70,10 @@ int main(int argc, char** argv) {
       std::printf("ours  LeNet-5 scaling batch=%lld training images/s median %.0f on 1 thread, %.0f on %d  "
                   "%d/1 threads = %.2f  (median of %d rounds; rounds %.2f to %.2f)\n"
                   "ours  LeNet-5 two independent 1-thread jobs at once: images/s %.0f, %.2f x one job  (the host's "
-                  "limit)\n",
+                  "limit)\n"
+                  "ours  LeNet-5 core-to-core round trip: median %.0f ns over the rounds\n",
                   static_cast<long long>(batch), s.one, s.many, threads, threads, s.ratio, scaling, s.low, s.high,
-                  s.independent, s.independent_ratio);
+                  s.independent, s.independent_ratio, s.trip_ns);
       return 0;
     }
     nn::set_num_threads(threads);

@@ -68,9 +68,10 @@ int main(int argc, char** argv) {
       bench::print_rounds("  ", s, threads);
       std::printf("ours  scaling batch=%lld optimizer=%s  images/s median %.0f on 1 thread, %.0f on %d  "
                   "%d/1 threads = %.2f  (median of %d rounds; rounds %.2f to %.2f)\n"
-                  "ours  two independent 1-thread jobs at once: images/s %.0f, %.2f x one job  (the host's limit)\n",
+                  "ours  two independent 1-thread jobs at once: images/s %.0f, %.2f x one job  (the host's limit)\n"
+                  "ours  core-to-core round trip: median %.0f ns over the rounds\n",
                   static_cast<long long>(batch), optimizer.c_str(), s.one, s.many, threads, threads, s.ratio, scaling,
-                  s.low, s.high, s.independent, s.independent_ratio);
+                  s.low, s.high, s.independent, s.independent_ratio, s.trip_ns);
       return 0;
     }
     nn::set_num_threads(threads);

@@ -1,6 +1,7 @@
 // throughput.hpp — timing helpers shared by the training benchmarks
 // (bench_mlp_train, bench_lenet5_train): images per second over repeated
-// runs of a step, and the two-thread scaling measured in pairs.
+// runs of a step, and the two-thread scaling measured in pairs, with the
+// time a cache line takes between the two cores in each round.
 #pragma once
 
 #include <algorithm>
@@ -44,6 +45,40 @@ Rates measure(std::int64_t batch, int steps, int repeats, Step&& step) {
   return {rates[rates.size() / 2], rates.front(), rates.back()};
 }
 
+// The time for a cache line to go from one core to another and back, in
+// nanoseconds: two threads hand a counter back and forth `trips` times, each
+// waiting for the other's write. A step split over two threads pays about
+// this for every line one thread writes and the other then reads. On a
+// virtual machine it depends on where the host has put the two vCPUs (on
+// the course's 2-vCPU AMD host it has been measured at 173 ns and at 455 ns
+// on the same day), and the two-thread scaling with it: so each scaling
+// round measures it too.
+inline double core_round_trip_ns(int trips = 20000) {
+  alignas(64) std::atomic<int> turn{0};
+  auto hand_back = [&turn](int first, int count) {
+    for (int i = first; i < first + count; ++i) {
+      while (turn.load(std::memory_order_acquire) != 2 * i + 1) {
+      }
+      turn.store(2 * i + 2, std::memory_order_release);
+    }
+  };
+  const int warm = 1000;
+  std::thread other([&] { hand_back(0, warm + trips); });
+  auto serve = [&turn](int first, int count) {
+    for (int i = first; i < first + count; ++i) {
+      turn.store(2 * i + 1, std::memory_order_release);
+      while (turn.load(std::memory_order_acquire) != 2 * i + 2) {
+      }
+    }
+  };
+  serve(0, warm);  // the other thread started and on its core
+  nn::Stopwatch clock;
+  serve(warm, trips);
+  const double seconds = clock.seconds();
+  other.join();
+  return seconds / trips * 1e9;
+}
+
 struct Scaling {
   double one, many;   // median images/s on 1 and on `threads` threads
   double ratio;       // median of the per-pair ratios many / one
@@ -52,8 +87,10 @@ struct Scaling {
   // one-thread jobs at once (images/s of both together, and the median
   // per-round ratio to one job alone). No threading of ours can beat it.
   double independent, independent_ratio;
-  // Per round, images/s: 1 thread, `threads` threads, two independent jobs.
-  std::vector<double> round_one, round_many, round_independent;
+  // Per round, images/s: 1 thread, `threads` threads, two independent jobs;
+  // and the cores' round trip (core_round_trip_ns) measured in that round.
+  std::vector<double> round_one, round_many, round_independent, round_trip_ns;
+  double trip_ns;  // the median of round_trip_ns
 };
 
 // The scaling from 1 to `threads` threads, measured in `pairs` rounds of
@@ -107,8 +144,9 @@ Scaling paired_scaling(std::int64_t batch, int steps, int pairs, int threads, Ma
     side.join();
     return rate + side_rate;
   };
-  std::vector<double> ones, manys, ratios, both, both_ratios;
+  std::vector<double> ones, manys, ratios, both, both_ratios, trips;
   for (int p = 0; p < pairs; ++p) {
+    trips.push_back(core_round_trip_ns());
     double r[3] = {};
     for (int k = 0; k < 3; ++k) {
       const int which = (p + k) % 3;
@@ -123,15 +161,17 @@ Scaling paired_scaling(std::int64_t batch, int steps, int pairs, int threads, Ma
   nn::set_num_threads(1);
   const auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
   return {median_of(ones), median_of(manys), median_of(ratios), *lo, *hi, median_of(both), median_of(both_ratios),
-          ones, manys, both};
+          ones, manys, both, trips, median_of(trips)};
 }
 
 // Prints a Scaling's rounds, one line each, with `prefix` in front.
 inline void print_rounds(const char* prefix, const Scaling& s, int threads) {
   for (std::size_t i = 0; i < s.round_one.size(); ++i)
-    std::printf("%sround %zu: images/s %.0f on 1 thread, %.0f on %d (x%.2f), two 1-thread jobs %.0f (x%.2f)\n", prefix,
-                i + 1, s.round_one[i], s.round_many[i], threads, s.round_many[i] / s.round_one[i],
-                s.round_independent[i], s.round_independent[i] / s.round_one[i]);
+    std::printf(
+        "%sround %zu: images/s %.0f on 1 thread, %.0f on %d (x%.2f), two 1-thread jobs %.0f (x%.2f); "
+        "core round trip %.0f ns\n",
+        prefix, i + 1, s.round_one[i], s.round_many[i], threads, s.round_many[i] / s.round_one[i],
+        s.round_independent[i], s.round_independent[i] / s.round_one[i], s.round_trip_ns[i]);
 }
 
 }  // namespace bench
