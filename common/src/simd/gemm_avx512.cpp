@@ -277,7 +277,8 @@ struct Avx512Kernel {
   // packs B for the others without a separate pass over it.
   static void micro_copy(int rows, int cols, int kc, const float* a, const float* b, long ldb, float* out, float* c,
                          long ldc, float alpha, float beta, bool ahead) {
-    kernel(ahead ? BSource::kCopy : BSource::kCopyNear, rows, cols)(kc, a, b, ldb, out, c, ldc, cols, alpha, beta, nullptr);
+    const BSource source = ahead ? BSource::kCopy : BSource::kCopyNear;
+    kernel(source, rows, cols)(kc, a, b, ldb, out, c, ldc, cols, alpha, beta, nullptr);
   }
 
  private:

@@ -34,19 +34,21 @@ struct Problem {
 struct Tile {
   int mr, nr, nv;
 };
+inline constexpr Tile kTileScalar{4, 16, 16};
+inline constexpr Tile kTileAvx2{6, 16, 8};
+inline constexpr Tile kTileAvx512{8, 48, 16};
 
-// What a micro-kernel call fetches into L2 while it computes, for the pass
-// after it: `rows` rows of memory `ld` floats apart, `lines` 64-byte lines
-// from `base` in each (the next micro-panel's rows of a transposed B).
+// What a micro-kernel call fetches into L2 while it computes, for the call
+// that packs the next micro-panel: `rows` rows of memory `ld` floats apart,
+// `lines` 64-byte lines from `base` in each (that panel's source rows in B:
+// kc rows of `cols` floats for op(B) = B, `cols` rows of kc floats for
+// op(B) = Bᵀ).
 struct RowFetch {
   const float* base;
   long ld;
   int rows;
   int lines;
 };
-inline constexpr Tile kTileScalar{4, 16, 16};
-inline constexpr Tile kTileAvx2{6, 16, 8};
-inline constexpr Tile kTileAvx512{8, 48, 16};
 
 // The width of the next micro-panel of B (and column tile of C) when `left`
 // columns of the block remain: a whole NR, except where that would leave at
