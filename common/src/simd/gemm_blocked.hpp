@@ -180,6 +180,26 @@ inline int balanced_block(int extent, int block, int unit) {
 // in blocked_slice).
 inline constexpr int kRowOrderMaxKc = 64;
 
+// Where the micro-panel of op(B) at columns j0 : j0+cols, rows p0 : p0+kc,
+// is packed from: a transposed B's `cols` rows of kc floats, or, when
+// micro_copy reads it (`copying`), an untransposed B's kc rows of `cols`
+// floats. No rows (nothing to fetch) for an untransposed B packed otherwise.
+inline RowFetch next_panel_source(const Problem& p, int p0, int kc, int j0, int cols, bool copying) {
+  RowFetch f{nullptr, p.ldb, 0, 0};
+  long bytes = 0;
+  if (p.tb == Trans::Yes) {
+    f.base = p.B + idx(j0, p.ldb, p0);
+    f.rows = cols;
+    bytes = static_cast<long>(kc) * static_cast<long>(sizeof(float));
+  } else if (copying) {
+    f.base = p.B + idx(p0, p.ldb, j0);
+    f.rows = kc;
+    bytes = static_cast<long>(cols) * static_cast<long>(sizeof(float));
+  }
+  f.lines = static_cast<int>(((reinterpret_cast<std::uintptr_t>(f.base) & 63) + bytes + 63) / 64);
+  return f;
+}
+
 // Kernel provides:
 //   MR, NR            the register tile
 //   NV                the kernel reads a packed B row in runs of NV columns
@@ -307,44 +327,32 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
           // GFLOP/s stand-alone (9 interleaved rounds; oneDNN 179 in the same
           // rounds); its weight gradient (NT) and AlexNet conv2's gain 3–4 %.
           RowFetch next{nullptr, p.ldb, 0, 0};
-          if constexpr (kCanFetch) {
-            if (p.pack_b && ic == m0 && jr + cols < nc && first_row < mc) {
-              const int next_cols = next_panel<Kernel>(nc - jr - cols);
-              long bytes = 0;
-              if (p.tb == Trans::Yes) {
-                next.base = p.B + idx(jc + jr + cols, p.ldb, pc);
-                next.rows = next_cols;
-                bytes = static_cast<long>(kc) * static_cast<long>(sizeof(float));
-              } else if (copying_b) {
-                next.base = p.B + idx(pc, p.ldb, jc + jr + cols);
-                next.rows = kc;
-                bytes = static_cast<long>(next_cols) * static_cast<long>(sizeof(float));
-              }
-              next.lines = static_cast<int>(((reinterpret_cast<std::uintptr_t>(next.base) & 63) + bytes + 63) / 64);
-            }
-          }
+          if constexpr (kCanFetch)
+            if (p.pack_b && ic == m0 && jr + cols < nc && first_row < mc)
+              next = next_panel_source(p, pc, kc, jc + jr + cols, next_panel<Kernel>(nc - jr - cols), copying_b);
           fetched_next = next.rows > 0;
-          if (next.rows > 0) {
+          // Each row tile's share of the next panel's rows.
+          const int tiles = (mc - first_row + MR - 1) / MR;
+          const int share = tiles > 0 ? (next.rows + tiles - 1) / tiles : 0;
+          // In place, the first row tile brings the panel's rows of B into
+          // L1 (its prefetches fetch them); the next one, at most one more
+          // (M ≤ 2·MR), finds them there and runs the loop without the
+          // fetches, as for a packed panel: LeNet conv2's 16×6400×150, one
+          // thread, 170–173 → 179–180 GFLOP/s (0.90–0.91 → 0.94–0.95×
+          // oneDNN, three paired runs).
+          for (int ir = first_row, t = 0; ir < mc; ir += MR, ++t) {  // loop 1
+            const int rows = std::min(MR, mc - ir);
+            const float* a = a_pack + static_cast<long>(ir) * kc;
+            float* c_tile = c + static_cast<long>(ir) * p.ldc;
             if constexpr (kCanFetch) {
-              const int tiles = (mc - first_row + MR - 1) / MR;
-              const int share = (next.rows + tiles - 1) / tiles;
-              for (int ir = first_row, t = 0; ir < mc; ir += MR, ++t) {
+              if (next.rows > 0) {
                 const int r0 = std::min(next.rows, t * share), r1 = std::min(next.rows, r0 + share);
-                const RowFetch fetch{next.base + static_cast<long>(r0) * p.ldb, p.ldb, r1 - r0, next.lines};
-                Kernel::micro_fetch(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride,
-                                    c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta, fetch);
+                const RowFetch fetch{next.base + static_cast<long>(r0) * next.ld, next.ld, r1 - r0, next.lines};
+                Kernel::micro_fetch(rows, cols, kc, a, b, b_stride, c_tile, p.ldc, p.alpha, beta, fetch);
+                continue;
               }
             }
-          } else {
-            // In place, the first row tile brings the panel's rows of B into
-            // L1 (its prefetches fetch them); the next one, at most one more
-            // (M ≤ 2·MR), finds them there and runs the loop without the
-            // fetches, as for a packed panel: LeNet conv2's 16×6400×150, one
-            // thread, 170–173 → 179–180 GFLOP/s (0.90–0.91 → 0.94–0.95×
-            // oneDNN, three paired runs).
-            for (int ir = first_row; ir < mc; ir += MR)        // loop 1
-              Kernel::micro(std::min(MR, mc - ir), cols, kc, a_pack + static_cast<long>(ir) * kc, b, b_stride,
-                            packed || ir > 0, c + static_cast<long>(ir) * p.ldc, p.ldc, p.alpha, beta);
+            Kernel::micro(rows, cols, kc, a, b, b_stride, packed || ir > 0, c_tile, p.ldc, p.alpha, beta);
           }
         }
       }
