@@ -10,8 +10,9 @@
 //   rows, read    as `rows`, but each core first reads the other's rows of W
 //                 (as a product that needs the whole matrix does), so every
 //                 write has to take a line back from the other core.
-// The core-to-core round trip is printed with it: chapter 5's README shows
-// how these costs depend on it.
+// The core-to-core round trip is printed before and after: these costs
+// depend on where the host puts the two vCPUs (chapter 5's README has the
+// figures for vCPUs far apart).
 //
 //   bench_core_sharing [--repeats 7] [--calls 400]
 #include <algorithm>
