@@ -15,7 +15,6 @@
 // figures for vCPUs far apart).
 //
 //   bench_core_sharing [--repeats 7] [--calls 400]
-#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -73,8 +72,7 @@ double time_calls(int team, int repeats, int calls, Body&& body, Prepare&& prepa
     }
     runs.push_back(total / calls * 1e6);
   }
-  std::sort(runs.begin(), runs.end());
-  return runs[runs.size() / 2];
+  return bench::median_of(runs);
 }
 
 }  // namespace
