@@ -10,6 +10,7 @@
 //   bench_lenet5_train --scaling 15 --threads 2   (training, 1 against 2 threads, in rounds)
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -67,13 +68,8 @@ int main(int argc, char** argv) {
       if (threads < 2) throw nn::Error("--scaling compares 1 thread with --threads, which must be at least 2");
       const bench::Scaling s = bench::paired_scaling(batch, steps, scaling, threads, [&] { return Job(batch); });
       bench::print_rounds("  ", s, threads);
-      std::printf("ours  LeNet-5 scaling batch=%lld training images/s median %.0f on 1 thread, %.0f on %d  "
-                  "%d/1 threads = %.2f  (median of %d rounds; rounds %.2f to %.2f)\n"
-                  "ours  LeNet-5 two independent 1-thread jobs at once: images/s %.0f, %.2f x one job  (the host's "
-                  "limit)\n"
-                  "ours  LeNet-5 core-to-core round trip: median %.0f ns over the rounds\n",
-                  static_cast<long long>(batch), s.one, s.many, threads, threads, s.ratio, scaling, s.low, s.high,
-                  s.independent, s.independent_ratio, s.trip_ns);
+      bench::print_scaling_summary("ours  LeNet-5", "scaling batch=" + std::to_string(batch) + " training", s, threads,
+                                   scaling);
       return 0;
     }
     nn::set_num_threads(threads);

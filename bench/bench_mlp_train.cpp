@@ -7,6 +7,7 @@
 //   bench_mlp_train [--batch 64] [--threads 1] [--steps 300] [--repeats 7]
 //   bench_mlp_train --scaling 15 --threads 2     (1 against 2 threads, in rounds)
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "ch05/train.hpp"
@@ -66,12 +67,8 @@ int main(int argc, char** argv) {
       if (threads < 2) throw nn::Error("--scaling compares 1 thread with --threads, which must be at least 2");
       const bench::Scaling s = bench::paired_scaling(batch, steps, scaling, threads, [&] { return Job(batch, kind); });
       bench::print_rounds("  ", s, threads);
-      std::printf("ours  scaling batch=%lld optimizer=%s  images/s median %.0f on 1 thread, %.0f on %d  "
-                  "%d/1 threads = %.2f  (median of %d rounds; rounds %.2f to %.2f)\n"
-                  "ours  two independent 1-thread jobs at once: images/s %.0f, %.2f x one job  (the host's limit)\n"
-                  "ours  core-to-core round trip: median %.0f ns over the rounds\n",
-                  static_cast<long long>(batch), optimizer.c_str(), s.one, s.many, threads, threads, s.ratio, scaling,
-                  s.low, s.high, s.independent, s.independent_ratio, s.trip_ns);
+      bench::print_scaling_summary(
+          "ours ", "scaling batch=" + std::to_string(batch) + " optimizer=" + optimizer + " ", s, threads, scaling);
       return 0;
     }
     nn::set_num_threads(threads);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -172,6 +173,19 @@ inline void print_rounds(const char* prefix, const Scaling& s, int threads) {
         "core round trip %.0f ns\n",
         prefix, i + 1, s.round_one[i], s.round_many[i], threads, s.round_many[i] / s.round_one[i],
         s.round_independent[i], s.round_independent[i] / s.round_one[i], s.round_trip_ns[i]);
+}
+
+// The three summary lines after print_rounds: the medians, the host's
+// limit and the round trip. Each starts with `prefix` and a space; the
+// first goes on with `head` (what was run) and a space.
+inline void print_scaling_summary(const std::string& prefix, const std::string& head, const Scaling& s, int threads,
+                                  int rounds) {
+  std::printf("%s %s images/s median %.0f on 1 thread, %.0f on %d  %d/1 threads = %.2f  (median of %d rounds; "
+              "rounds %.2f to %.2f)\n",
+              prefix.c_str(), head.c_str(), s.one, s.many, threads, threads, s.ratio, rounds, s.low, s.high);
+  std::printf("%s two independent 1-thread jobs at once: images/s %.0f, %.2f x one job  (the host's limit)\n",
+              prefix.c_str(), s.independent, s.independent_ratio);
+  std::printf("%s core-to-core round trip: median %.0f ns over the rounds\n", prefix.c_str(), s.trip_ns);
 }
 
 }  // namespace bench
