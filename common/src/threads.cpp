@@ -223,7 +223,7 @@ void run_team(int team, void (*fn)(void*, int), void* ctx) {
 }
 
 void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void*, std::int64_t, std::int64_t),
-                       void* body) {
+                       void* body, bool steal) {
   if (n <= 0) return;
   const std::int64_t by_size = std::max<std::int64_t>(1, n / std::max<std::int64_t>(1, min_chunk));
   const int threads = in_parallel_region() ? 1 : num_threads();
@@ -238,7 +238,9 @@ void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void
   // that runs out of home chunks takes the last chunk left in another's
   // share: on a shared machine one core is often slower than the other
   // (measured here: 15-30 % for minutes at a time), and fixed shares would
-  // leave the faster one waiting for it at the end of every call.
+  // leave the faster one waiting for it at the end of every call. Unless
+  // `steal` is false (parallel_for_arrays): then each thread does its home
+  // share only, and its lines stay in its core's cache.
   constexpr int kChunksPerThread = 4;
   const int parts = static_cast<int>(std::min<std::int64_t>(std::int64_t{threads} * kChunksPerThread, by_size));
   // An exception may not leave a thread (out of an OpenMP region it ends the
@@ -291,6 +293,7 @@ void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void
   };
   auto worker = [&](int index) {
     for (int t = take(index, true); t >= 0; t = take(index, true)) range(t, index);
+    if (!steal) return;
     for (int k = 1; k < team; ++k) {
       const int other = (index + k) % team;
       for (int t = take(other, false); t >= 0; t = take(other, false)) range(t, index);

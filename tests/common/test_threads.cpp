@@ -141,6 +141,42 @@ TEST_CASE("parallel_for on 2 threads: a thread that has finished its own ranges 
   CHECK(ranges_on_0.load() > 4);
 }
 
+TEST_CASE("parallel_for_arrays on 2 and 3 threads: thread t runs part t of every array, even beside a slow thread",
+          "[common][threads]") {
+  RestoreThreads restore;
+  // Sizes divisible by 2 and 3, so that thread t's run of the ranges ends
+  // exactly where part t of the arrays does (otherwise the run's end is
+  // rounded and a boundary element may go to the neighbouring thread).
+  const std::vector<std::int64_t> sizes = {6, 19998, 12, 9000};
+  for (int threads : {2, 3}) {
+    set_num_threads(threads);
+    INFO(threads << " threads");
+    // Each element records the thread that updated it. Every piece run by a
+    // thread other than 0 sleeps, so thread 0 finishes long before them: a
+    // thread that took over another's pieces (as parallel_for's threads do)
+    // would leave elements of part t marked with another index.
+    std::vector<std::vector<int>> ran_on;
+    for (std::int64_t n : sizes) ran_on.emplace_back(static_cast<std::size_t>(n), -1);
+    parallel_for_arrays(
+        sizes.size(), [&](std::size_t i) { return sizes[i]; }, 1000,
+        [&](std::size_t i, std::int64_t begin, std::int64_t end) {
+          if (thread_index() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          for (std::int64_t k = begin; k < end; ++k) ran_on[i][static_cast<std::size_t>(k)] = thread_index();
+        });
+    int elsewhere = 0, on_other_threads = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+      for (std::int64_t k = 0; k < sizes[i]; ++k) {
+        int part = 0;  // part t of an n-element array: [n·t/T, n·(t+1)/T)
+        while (k >= sizes[i] * (part + 1) / threads) ++part;
+        const int ran = ran_on[i][static_cast<std::size_t>(k)];
+        elsewhere += ran != part;
+        on_other_threads += ran > 0;
+      }
+    CHECK(elsewhere == 0);
+    CHECK(on_other_threads > 0);  // the other threads did take part
+  }
+}
+
 // detail::run_team, under parallel_for and the threaded GEMM: the threads
 // the library keeps between calls.
 TEST_CASE("run_team runs every index once, index 0 on the caller and the others on other threads",
