@@ -2,7 +2,8 @@
 // whatever the thread count, an exception thrown on any thread comes back to
 // the caller (on a worker it would end the program), and a
 // parallel_for inside another one still does all of its work; thread_index
-// names the thread running a body within its team.
+// names the thread running a body within its team; parallel_for_arrays
+// keeps each thread on its own part of every array.
 #include <atomic>
 #include <chrono>
 #include <string>
