@@ -66,7 +66,7 @@ void run_team(int team, F&& f) {
 // steal: whether a thread that has finished its own run takes ranges left
 // in another's (parallel_for) or stops there (parallel_for_arrays).
 void parallel_for_impl(std::int64_t n, std::int64_t min_chunk, void (*call)(void*, std::int64_t, std::int64_t),
-                       void* body, bool steal = true);
+                       void* body, bool steal);
 template <typename Body>
 void parallel_for_ranges(std::int64_t n, std::int64_t min_chunk, bool steal, Body&& body) {
   using B = std::remove_reference_t<Body>;
