@@ -6,15 +6,25 @@
 // bench/pytorch_lenet5.py measures PyTorch doing the same steps;
 // bench/compare_lenet5.sh runs both and prints the ratios.
 //
-//   bench_lenet5_train [--batch 64] [--threads 1] [--steps 100] [--repeats 7]
+// Two builds of the same network: --model layers (the default, what
+// ch08_lenet5 trains: ch08/lenet5_network.hpp, a list of layers) and
+// --model hand-wired (ch08/lenet5.hpp). --versus N times them against each
+// other: N rounds, each timing both (in alternating order), and the median
+// of the per-round ratios: what the layer library costs.
+//
+//   bench_lenet5_train [--batch 64] [--threads 1] [--steps 100] [--repeats 7] [--model layers]
+//   bench_lenet5_train --versus 9            (layers against hand-wired, training, in rounds)
 //   bench_lenet5_train --scaling 15 --threads 2   (training, 1 against 2 threads, in rounds)
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "ch08/train.hpp"
+#include "ch08/lenet5.hpp"
+#include "ch08/lenet5_network.hpp"
+#include "layers/train.hpp"
 #include "nn/cli.hpp"
 #include "nn/error.hpp"
 #include "nn/threads.hpp"
@@ -22,70 +32,140 @@
 
 namespace {
 
-// One training step of LeNet-5 on a fixed random batch, with its own
-// network, optimiser and buffers.
-struct Job {
-  nn::Rng rng{1};
-  nn::ch08::LeNet5<float> net;
-  nn::ch05::Optimizer<float> opt;
+nn::ch05::OptimizerConfig momentum() {
+  nn::ch05::OptimizerConfig c;
+  c.kind = nn::ch05::OptimizerKind::Classic;
+  c.momentum = 0.9;
+  return c;
+}
+
+// A fixed random batch; drawn after the weights from the same stream, so
+// both models see the same weights and the same images.
+struct Batch {
   nn::Tensor<float> x;
   std::vector<int> labels;
-  nn::ch08::LeNet5Workspace<float> ws;
-  explicit Job(std::int64_t batch)
-      : net(nn::ch08::make_lenet5<float>(rng)),
-        opt(config(), net.params()),
-        x(nn::Shape{batch, 1, 28, 28}),
-        labels(static_cast<std::size_t>(batch)) {
+  Batch(std::int64_t batch, nn::Rng& rng) : x(nn::Shape{batch, 1, 28, 28}), labels(static_cast<std::size_t>(batch)) {
     for (float& v : x) v = static_cast<float>(rng.uniform());
     for (int& l : labels) l = static_cast<int>(rng.below(10));
   }
-  static nn::ch05::OptimizerConfig config() {
-    nn::ch05::OptimizerConfig c;
-    c.kind = nn::ch05::OptimizerKind::Classic;
-    c.momentum = 0.9;
-    return c;
-  }
-  void operator()() { nn::ch08::lenet5_train_step(net, ws, opt, x, labels, 0.05); }
 };
+
+// One training step of the hand-wired LeNet-5 on a fixed random batch, with
+// its own network, optimiser and buffers.
+struct HandWired {
+  nn::Rng rng{1};
+  nn::ch08::LeNet5<float> net;
+  nn::ch05::Optimizer<float> opt;
+  Batch data;
+  nn::ch08::LeNet5Workspace<float> ws;
+  std::vector<int> predicted;
+  explicit HandWired(std::int64_t batch)
+      : net(nn::ch08::make_lenet5<float>(rng)), opt(momentum(), net.params()), data(batch, rng),
+        predicted(static_cast<std::size_t>(batch)) {}
+  void operator()() { nn::ch08::lenet5_train_step(net, ws, opt, data.x, data.labels, 0.05); }
+  void infer() {
+    nn::ch08::lenet5_forward<float>(net, ws, data.x);
+    nn::ch08::lenet5_predictions<float>(ws, predicted);
+  }
+};
+
+// The same with the LeNet-5 that is a list of layers.
+struct Layers {
+  nn::Rng rng{1};
+  nn::layers::Network<float> net;
+  nn::ch05::Optimizer<float> opt;
+  Batch data;
+  std::vector<int> predicted;
+  explicit Layers(std::int64_t batch)
+      : net(nn::ch08::lenet5_network<float>(rng)), opt(momentum(), nn::layers::optimizer_params(net)),
+        data(batch, rng), predicted(static_cast<std::size_t>(batch)) {}
+  void operator()() { nn::layers::train_step(net, opt, data.x, data.labels, 0.0, 0.05); }
+  void infer() {
+    net.forward(data.x, nn::layers::Mode::Eval);
+    net.predictions(predicted);
+  }
+};
+
+template <typename Job>
+void run(std::int64_t batch, int threads, int steps, int repeats, const char* name) {
+  nn::set_num_threads(threads);
+  Job job(batch);
+  const bench::Rates train = bench::measure(batch, steps, repeats, job);
+  const bench::Rates infer = bench::measure(batch, steps, repeats, [&] { job.infer(); });
+  for (const auto& [what, r] : {std::pair{"training", train}, std::pair{"inference", infer}})
+    std::printf("ours  LeNet-5 (%s) threads=%d batch=%lld %s images/s median %.0f  (min %.0f, max %.0f, %d repeats)\n",
+                name, threads, static_cast<long long>(batch), what, r.median, r.min, r.max, repeats);
+}
+
+// Layers against hand-wired, training, in `rounds` rounds of both.
+void versus(std::int64_t batch, int threads, int steps, int repeats, int rounds) {
+  nn::set_num_threads(threads);
+  HandWired hand(batch);
+  Layers list(batch);
+  std::vector<double> ratios, hand_rates, list_rates;
+  for (int r = 0; r < rounds; ++r) {
+    double h = 0, l = 0;
+    if (r % 2) {
+      l = bench::measure(batch, steps, repeats, list).median;
+      h = bench::measure(batch, steps, repeats, hand).median;
+    } else {
+      h = bench::measure(batch, steps, repeats, hand).median;
+      l = bench::measure(batch, steps, repeats, list).median;
+    }
+    hand_rates.push_back(h);
+    list_rates.push_back(l);
+    ratios.push_back(l / h);
+    std::printf("  round %2d  hand-wired %8.0f  layers %8.0f images/s  layers / hand-wired %.3f\n", r + 1, h, l, l / h);
+    std::fflush(stdout);
+  }
+  std::printf("versus threads=%d batch=%lld training: hand-wired median %.0f, layers median %.0f images/s; "
+              "layers / hand-wired median of %d rounds %.3f (min %.3f, max %.3f)\n",
+              threads, static_cast<long long>(batch), bench::median_of(hand_rates), bench::median_of(list_rates),
+              rounds, bench::median_of(ratios), *std::min_element(ratios.begin(), ratios.end()),
+              *std::max_element(ratios.begin(), ratios.end()));
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Training and inference throughput of chapter 8's LeNet-5 (images/s, median of repeats)"};
   std::int64_t batch = 64;
-  int threads = 1, steps = 100, repeats = 7, scaling = 0;
+  int threads = 1, steps = 100, repeats = 7, scaling = 0, rounds = 0;
+  std::string model = "layers";
   app.add_option("--batch", batch, "Minibatch size")->check(CLI::Range(1, 1 << 16))->capture_default_str();
   app.add_option("--threads", threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
   app.add_option("--steps", steps, "Steps per repeat")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   app.add_option("--repeats", repeats, "Repeats (the median is reported)")->check(CLI::Range(1, 1000))->capture_default_str();
+  app.add_option("--model", model, "layers: the list of layers ch08_lenet5 trains; hand-wired: ch08/lenet5.hpp")
+      ->check(CLI::IsMember({"layers", "hand-wired"}))->capture_default_str();
+  app.add_option("--versus", rounds,
+                 "Instead: this many rounds timing the layers model against the hand-wired one (training, "
+                 "--threads threads); prints each round and the median ratio")
+      ->check(CLI::Range(1, 1000));
   app.add_option("--scaling", scaling,
                  "Instead: this many rounds of back-to-back training runs on 1 thread, on --threads threads and as two "
                  "independent 1-thread jobs; prints the median per-round ratios")
       ->check(CLI::Range(1, 1000));
   CLI11_PARSE(app, argc, argv);
   try {
-    if (scaling > 0) {
-      if (threads < 2) throw nn::Error("--scaling compares 1 thread with --threads, which must be at least 2");
-      const bench::Scaling s = bench::paired_scaling(batch, steps, scaling, threads, [&] { return Job(batch); });
-      bench::print_rounds("  ", s, threads);
-      bench::print_scaling_summary("ours  LeNet-5", "scaling batch=" + std::to_string(batch) + " training", s, threads,
-                                   scaling);
+    const bool layers = model == "layers";
+    if (rounds > 0) {
+      versus(batch, threads, steps, repeats, rounds);
       return 0;
     }
-    nn::set_num_threads(threads);
-    Job job(batch);
-    auto& net = job.net;
-    auto& ws = job.ws;
-    auto& x = job.x;
-    const bench::Rates train = bench::measure(batch, steps, repeats, job);
-    std::vector<int> predicted(static_cast<std::size_t>(batch));
-    const bench::Rates infer = bench::measure(batch, steps, repeats, [&] {
-      nn::ch08::lenet5_forward<float>(net, ws, x);
-      nn::ch08::lenet5_predictions<float>(ws, predicted);
-    });
-    for (const auto& [what, r] : {std::pair{"training", train}, std::pair{"inference", infer}})
-      std::printf("ours  LeNet-5 threads=%d batch=%lld %s images/s median %.0f  (min %.0f, max %.0f, %d repeats)\n",
-                  threads, static_cast<long long>(batch), what, r.median, r.min, r.max, repeats);
+    if (scaling > 0) {
+      if (threads < 2) throw nn::Error("--scaling compares 1 thread with --threads, which must be at least 2");
+      const bench::Scaling s = layers ? bench::paired_scaling(batch, steps, scaling, threads, [&] { return Layers(batch); })
+                                      : bench::paired_scaling(batch, steps, scaling, threads, [&] { return HandWired(batch); });
+      bench::print_rounds("  ", s, threads);
+      bench::print_scaling_summary("ours  LeNet-5 (" + model + ")", "scaling batch=" + std::to_string(batch) + " training",
+                                   s, threads, scaling);
+      return 0;
+    }
+    if (layers)
+      run<Layers>(batch, threads, steps, repeats, "layers");
+    else
+      run<HandWired>(batch, threads, steps, repeats, "hand-wired");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

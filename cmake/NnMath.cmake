@@ -19,11 +19,15 @@ set(NN_MATH_SOURCES
   ch06/conv.cpp
   ch07/conv_backward.cpp
   ch07/pooling.cpp
+  layers/conv_routes.cpp
+  layers/basic.cpp
+  layers/compose.cpp
+  layers/network.cpp
+  layers/train.cpp
   ch07/cnn.cpp
-  ch07/train.cpp
   ch08/lenet5.cpp
   ch08/lenet1998.cpp
-  ch08/train.cpp
+  ch08/lenet5_network.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)
 

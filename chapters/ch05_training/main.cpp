@@ -35,12 +35,7 @@ struct Options : nn::cli::TrainingFlags {
   std::string activation = "relu";
   std::string init = "he";
   double dropout = 0.0;
-  int patience = 0;
   bool standardise = false;
-  bool mirror = false;
-  int shift = 0;
-  std::string checkpoint_out;
-  std::string resume;
   bool compare_optimizers = false;
   bool overfitting = false;
   int compare_epochs = 3;
@@ -56,20 +51,7 @@ Classifier<float> build(const Options& o, std::int64_t inputs, int classes, std:
 }
 
 TrainOptions train_options(const Options& o, std::uint64_t seed) {
-  TrainOptions t;
-  t.epochs = o.epochs;
-  t.batch_size = o.batch;
-  t.optimizer.kind = parse_optimizer(o.optimizer);
-  t.optimizer.momentum = o.momentum;
-  t.learning_rate = o.lr;
-  t.l2 = o.l2;
-  t.patience = o.patience;
-  t.schedule = Schedule::parse(o.schedule);
-  t.schedule_step = o.step;
-  t.augmentation.mirror = o.mirror;
-  t.augmentation.max_shift = o.shift;
-  t.seed = seed;
-  return t;
+  return ch05::options_from_flags(o, seed);
 }
 
 void print_record(const EpochRecord& r) {
@@ -244,14 +226,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"he", "xavier", "glorot"}))->capture_default_str();
   app.add_option("--dropout", o.dropout, "Dropout probability after each hidden layer")
       ->check(CLI::Range(0.0, 0.95))->capture_default_str();
-  app.add_option("--patience", o.patience, "Early stopping patience in epochs (0: off)")
-      ->check(CLI::Range(0, 100000))->capture_default_str();
   app.add_flag("--standardise", o.standardise, "Standardise pixels to mean 0, std 1 (training-set statistics)");
-  app.add_flag("--mirror", o.mirror, "Augment: random left-right mirror");
-  app.add_option("--shift", o.shift, "Augment: random shifts of up to N pixels")->check(CLI::Range(0, 8))
-      ->capture_default_str();
-  app.add_option("--checkpoint-out", o.checkpoint_out, "Checkpoint file (default: OUT/checkpoint.safetensors)");
-  app.add_option("--resume", o.resume, "Resume from a checkpoint saved with optimiser state")->check(CLI::ExistingFile);
   app.add_flag("--compare-optimizers", o.compare_optimizers, "Train the same net under every optimiser");
   app.add_option("--compare-epochs", o.compare_epochs, "Epochs per optimiser in --compare-optimizers")
       ->check(CLI::Range(1, 1000))->capture_default_str();

@@ -1,19 +1,24 @@
 // ch07_cnn — Chapter 7: back-propagation through convolution and pooling.
 //
 // Shows the pooling worked example (max and mean of a 4×4 input, and where
-// max pooling sends the gradient), then trains a small CNN
+// max pooling sends the gradient), then builds a small CNN as a list of
+// layers (ch07/cnn.hpp)
 //   conv K1 F×F same → ReLU → max-pool 2 → conv K2 F×F same → ReLU →
 //   max-pool 2 → flatten → dense → softmax
-// on Fashion-MNIST, reporting loss and accuracy per epoch (progress line,
-// CSV, PNG curves) and the test accuracy. Then draws what it learned: the
-// first-layer filters, and the activation maps of both conv layers for one
-// test image.
+// prints its summary (layer by layer: output, parameters, multiply-adds,
+// activation memory) and trains it on Fashion-MNIST with the layer
+// library's loop, reporting loss and accuracy per epoch (progress line,
+// CSV, PNG curves; a resumable checkpoint after every epoch) and the test
+// accuracy. Then draws what it learned: the first-layer filters, and the
+// activation maps of both conv layers for one test image.
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include "ch07/train.hpp"
+#include "ch07/cnn.hpp"
+#include "ch07/pooling.hpp"
+#include "layers/train.hpp"
 #include "nn/cli.hpp"
 #include "nn/cpu.hpp"
 #include "nn/dataset.hpp"
@@ -26,6 +31,7 @@ namespace {
 
 using namespace nn;
 using namespace nn::ch07;
+using layers::Network;
 
 struct Options : nn::cli::TrainingFlags {
   Options() {
@@ -66,7 +72,7 @@ void pooling_example() {
 }
 
 // Channel c of example 0 of a (1, C, H, W) tensor as a tile.
-image::Tile map_tile(const Tensor<float>& t, std::int64_t c) {
+image::Tile map_tile(TensorView<const float> t, std::int64_t c) {
   image::Tile tile;
   tile.height = static_cast<int>(t.dim(2));
   tile.width = static_cast<int>(t.dim(3));
@@ -75,34 +81,43 @@ image::Tile map_tile(const Tensor<float>& t, std::int64_t c) {
   return tile;
 }
 
-void draw(SmallCnn<float>& net, const Dataset& test, int index, const std::string& out) {
+// The parameter of `net` named `name`.
+TensorView<const float> parameter(Network<float>& net, const std::string& name) {
+  for (const auto& p : net.parameters())
+    if (p.name == name) return p.value;
+  throw Error("the network has no parameter " + name);
+}
+
+void draw(Network<float>& net, const Dataset& test, int index, const std::string& out) {
   // First-layer filters: K1 tiles of F×F (0 = mid-grey, so sign shows).
+  const TensorView<const float> w1 = parameter(net, "conv1.weight");
   std::vector<image::Tile> filters;
-  for (std::int64_t k = 0; k < net.w1.dim(0); ++k) {
+  for (std::int64_t k = 0; k < w1.dim(0); ++k) {
     image::Tile t;
-    t.height = static_cast<int>(net.w1.dim(2));
-    t.width = static_cast<int>(net.w1.dim(3));
-    const float* p = net.w1.data() + k * net.w1.size() / net.w1.dim(0);
+    t.height = static_cast<int>(w1.dim(2));
+    t.width = static_cast<int>(w1.dim(3));
+    const float* p = w1.data() + k * w1.size() / w1.dim(0);
     t.pixels.assign(p, p + t.height * t.width);  // channel 0 (grey images have one)
     filters.push_back(std::move(t));
   }
   image::write_grid(out + "/filters_conv1.png", filters, 8, 12, image::Scaling::Symmetric, 4);
-  // Activation maps of one test image.
+  // Activation maps of one test image: the outputs of relu1 and relu2
+  // (children 1 and 4 of the list), kept by the Sequential for backward.
   const std::int64_t pixels = test.example_size();
   const TensorView<const float> x(test.images.data() + index * pixels,
                                   Shape{1, test.images.dim(1), test.images.dim(2), test.images.dim(3)});
-  CnnWorkspace<float> ws;
-  cnn_forward<float>(net, ws, x);
+  net.forward(x, layers::Mode::Eval);
+  const TensorView<const float> a1 = net.body().output(1), a2 = net.body().output(4);
   std::vector<image::Tile> input = {{static_cast<int>(x.dim(2)), static_cast<int>(x.dim(3)),
                                      std::vector<float>(x.data(), x.data() + pixels)}};
   image::write_grid(out + "/activation_input.png", input, 1, 6, image::Scaling::MinMax, 2);
   std::vector<image::Tile> maps1, maps2;
-  for (std::int64_t c = 0; c < ws.a1.dim(1); ++c) maps1.push_back(map_tile(ws.a1, c));
-  for (std::int64_t c = 0; c < ws.a2.dim(1); ++c) maps2.push_back(map_tile(ws.a2, c));
+  for (std::int64_t c = 0; c < a1.dim(1); ++c) maps1.push_back(map_tile(a1, c));
+  for (std::int64_t c = 0; c < a2.dim(1); ++c) maps2.push_back(map_tile(a2, c));
   image::write_grid(out + "/activations_conv1.png", maps1, 8, 3, image::Scaling::MinMax, 3);
   image::write_grid(out + "/activations_conv2.png", maps2, 8, 4, image::Scaling::MinMax, 3);
   std::vector<int> guess(1);
-  cnn_predictions<float>(ws, guess);
+  net.predictions(guess);
   const auto& names = fashion_mnist_classes();
   const int truth = test.labels[static_cast<std::size_t>(index)];
   std::printf("test image %d: a %s, predicted %s\n", index, names[static_cast<std::size_t>(truth)].c_str(),
@@ -110,9 +125,8 @@ void draw(SmallCnn<float>& net, const Dataset& test, int index, const std::strin
   std::printf("wrote %s/filters_conv1.png (the %lld first-layer filters, grey = 0, white > 0, black < 0),\n"
               "      %s/activation_input.png, activations_conv1.png (after ReLU, %lldx%lld) and\n"
               "      activations_conv2.png (after ReLU, %lldx%lld)\n",
-              out.c_str(), static_cast<long long>(net.w1.dim(0)), out.c_str(), static_cast<long long>(ws.a1.dim(2)),
-              static_cast<long long>(ws.a1.dim(3)), static_cast<long long>(ws.a2.dim(2)),
-              static_cast<long long>(ws.a2.dim(3)));
+              out.c_str(), static_cast<long long>(w1.dim(0)), out.c_str(), static_cast<long long>(a1.dim(2)),
+              static_cast<long long>(a1.dim(3)), static_cast<long long>(a2.dim(2)), static_cast<long long>(a2.dim(3)));
 }
 
 int main_run(const Options& o, const cli::CommonOptions& common) {
@@ -139,60 +153,36 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   config.filters2 = o.filters[1];
   config.kernel = o.kernel;
   Rng rng(common.seed);
-  SmallCnn<float> net = make_cnn<float>(config, rng);
-  std::printf("net: conv1 %s → ReLU → max-pool 2x2/2 → conv2 %s → ReLU → max-pool 2x2/2 → flatten %lld → dense %d\n"
-              "     %lld parameters; optimiser %s, lr %g, batch %lld, %d epochs\n",
-              net.conv1.str().c_str(), net.conv2.str().c_str(), static_cast<long long>(net.flat), config.classes,
-              static_cast<long long>(net.parameter_count()), o.optimizer.c_str(), o.lr,
+  Network<float> net = make_cnn<float>(config, rng);
+  std::printf("net: %s\n", net.architecture().c_str());
+  layers::print_summary(net, o.batch);
+  std::printf("optimiser %s, lr %g, batch %lld, %d epochs\n", o.optimizer.c_str(), o.lr,
               static_cast<long long>(o.batch), o.epochs);
 
-  ch05::TrainOptions t;
-  t.epochs = o.epochs;
-  t.batch_size = o.batch;
-  t.optimizer.kind = ch05::parse_optimizer(o.optimizer);
-  t.optimizer.momentum = o.momentum;
-  t.learning_rate = o.lr;
-  t.l2 = o.l2;
-  t.schedule = ch05::Schedule::parse(o.schedule);
-  t.schedule_step = o.step;
-  t.seed = common.seed;
+  ch05::TrainOptions t = ch05::options_from_flags(o, common.seed);
   t.label = "cnn";
   const std::string out = common.out_dir;
-  CsvWriter csv(out + "/epochs.csv", {"epoch", "train_loss", "train_accuracy", "validation_accuracy", "learning_rate",
-                                      "seconds", "images_per_second"});
-  const ch05::TrainResult r = train_cnn(net, data.train, validation, t, [&](const ch05::EpochRecord& e) {
-    std::printf("epoch %3d  loss %.4f  train %.2f%%  val %.2f%%  lr %.4g  %.1f s  %.0f img/s\n", e.epoch, e.train_loss,
-                100 * e.train_accuracy, 100 * e.validation_accuracy, e.learning_rate, e.seconds, e.images_per_second);
-    std::fflush(stdout);
-    csv.row({static_cast<double>(e.epoch), e.train_loss, e.train_accuracy, e.validation_accuracy, e.learning_rate,
-             e.seconds, e.images_per_second});
-  });
-  const double test_acc = evaluate_cnn(net, data.test);
+  t.checkpoint_out = o.checkpoint_out.empty() ? out + "/checkpoint.safetensors" : o.checkpoint_out;
+  layers::EpochLog log(out + "/epochs.csv");
+  const ch05::TrainResult r =
+      layers::train(net, data.train, validation, t, [&](const ch05::EpochRecord& e) { log(e); }, o.resume);
+  const double test_acc = layers::evaluate(net, data.test);
   double train_time = 0;
   for (const auto& e : r.epochs) train_time += e.seconds;
-  std::printf("\ntest accuracy %.2f%% after %zu epochs (%.1f s of training)\n", 100 * test_acc, r.epochs.size(),
-              train_time);
+  std::printf("\ntest accuracy %.2f%% after %zu epochs (%.1f s of training%s)\n", 100 * test_acc, r.epochs.size(),
+              train_time, r.stopped_early ? ", stopped early" : "");
+  if (o.patience > 0)
+    std::printf("early stopping kept epoch %d (validation %.2f%%)\n", r.best_epoch, 100 * r.best_validation_accuracy);
 
-  plot::Options po;
-  po.title = "Small CNN: training loss (mean of every 50 minibatches)";
-  po.xlabel = "epoch";
-  po.ylabel = "softmax cross-entropy";
-  po.log_y = true;
-  plot::Series trace = plot::points_series("training loss", r.loss_trace);
-  plot::lines(out + "/loss.png", {trace}, po);
-  po.title = "Small CNN: accuracy";
-  po.ylabel = "accuracy (%)";
-  po.log_y = false;
-  plot::lines(out + "/accuracy.png",
-              {plot::epoch_series("train", r.epochs, &ch05::EpochRecord::train_accuracy, 100.0),
-               plot::epoch_series("validation", r.epochs, &ch05::EpochRecord::validation_accuracy, 100.0)},
-              po);
+  layers::plot_training(out, "Small CNN", r);
   CsvWriter summary(out + "/summary.csv", {"metric", "value"});
   summary.row("test_accuracy", {test_acc});
   summary.row("epochs", {static_cast<double>(r.epochs.size())});
   summary.row("training_seconds", {train_time});
-  save_cnn(out + "/model.safetensors", net);
-  std::printf("wrote %s/loss.png, accuracy.png, epochs.csv, summary.csv, model.safetensors\n", out.c_str());
+  layers::save(out + "/model.safetensors", net);
+  std::printf("wrote %s/loss.png, accuracy.png, epochs.csv, summary.csv, model.safetensors (the weights),\n"
+              "  checkpoint.safetensors (weights + optimiser state; resumable with --resume)\n",
+              out.c_str());
   draw(net, data.test, o.image, out);
   std::printf("done in %.1f s; results in %s/\n", total.seconds(), out.c_str());
   return 0;

@@ -1,7 +1,8 @@
 // ch08_lenet5 — Chapter 8: LeNet-5 on Fashion-MNIST.
 //
-// Prints the network layer by layer (output shapes, parameters: 61,706 in
-// all), trains it with chapter 5's loop (progress line, per-epoch CSV, loss
+// Builds LeNet-5 as a list of layers (ch08/lenet5_network.hpp), prints its
+// summary (output shapes, parameters: 61,706 in all, multiply-adds,
+// activation memory), trains it with the layer library's loop (progress line, per-epoch CSV, loss
 // and accuracy PNGs), keeps the weights of the epoch with the best validation
 // accuracy (best.safetensors, saved when that epoch ends; the latest weights
 // go to model.safetensors after every epoch), restores them and reports
@@ -11,7 +12,8 @@
 // output.bias). --eval CHECKPOINT evaluates a saved checkpoint instead.
 // --variant 1998 does all of it for the network as published in 1998
 // (ch08/lenet1998.hpp: C3 connection table, scaled tanh, trainable
-// subsampling; 60,850 parameters).
+// subsampling; 60,850 parameters), also a list of layers. Checkpoints
+// written after every epoch (checkpoint.safetensors) resume with --resume.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -23,8 +25,8 @@
 #include <vector>
 
 #include "ch08/lenet1998.hpp"
-#include "ch08/network_training.hpp"
-#include "ch08/train.hpp"
+#include "ch08/lenet5_network.hpp"
+#include "layers/train.hpp"
 #include "nn/cli.hpp"
 #include "nn/cpu.hpp"
 #include "nn/dataset.hpp"
@@ -38,6 +40,7 @@ namespace {
 
 using namespace nn;
 using namespace nn::ch08;
+using layers::Network;
 
 struct Options : nn::cli::TrainingFlags {
   Options() {
@@ -45,9 +48,6 @@ struct Options : nn::cli::TrainingFlags {
     epochs = 5;
     step = 4;
   }
-  int patience = 0;
-  bool mirror = false;
-  int shift = 0;
   std::string eval;
   std::string variant = "modern";  // or "1998": LeCun et al.'s network (ch08/lenet1998.hpp)
   bool validation_given = false;  // --validation on the command line
@@ -56,56 +56,20 @@ struct Options : nn::cli::TrainingFlags {
 constexpr std::int64_t kInferenceBatch = 500;
 constexpr std::size_t kMisclassifiedShown = 24;
 
-// The two networks of --variant behind the same calls: the lecture's LeNet-5
-// (modern) and the paper's (1998: connection table, scaled tanh, trainable
-// subsampling).
-template <typename Net>
-struct Variant;
-template <>
-struct Variant<LeNet5<float>> {
-  using Workspace = LeNet5Workspace<float>;
-  static constexpr const char* note = "";
-  static LeNet5<float> make(Rng& rng) { return make_lenet5<float>(rng); }
-  static std::vector<LayerRow> layers(const LeNet5<float>& net) { return lenet5_layers(net); }
-  static void forward(const LeNet5<float>& net, Workspace& ws, TensorView<const float> x) {
-    lenet5_forward<float>(net, ws, x);
-  }
-  static void predictions(const Workspace& ws, std::span<int> out) { lenet5_predictions<float>(ws, out); }
-  static void save(const std::string& path, LeNet5<float>& net) { save_lenet5(path, net); }
-  static void load(const std::string& path, LeNet5<float>& net) { load_lenet5(path, net); }
-  template <typename... Args>
-  static ch05::TrainResult train(Args&&... args) { return train_lenet5(std::forward<Args>(args)...); }
-};
-template <>
-struct Variant<LeNet1998<float>> {
-  using Workspace = LeNet1998Workspace<float>;
-  static constexpr const char* note =
-      "(LeNet-5 as in LeCun et al. 1998: f = 1.7159 tanh(2a/3) after every layer but the output; c3 connects\n"
-      " 60 of its 96 (map, S2 map) pairs as in Table I (c3.weight holds 2,400 weights, the 900 of the other\n"
-      " 36 pairs held at zero); s2, s4: a trainable coefficient and bias per map; a dense softmax output\n"
-      " instead of the paper's RBF units)\n";
-  static LeNet1998<float> make(Rng& rng) { return make_lenet1998<float>(rng); }
-  static std::vector<LayerRow> layers(const LeNet1998<float>& net) { return lenet1998_layers(net); }
-  static void forward(const LeNet1998<float>& net, Workspace& ws, TensorView<const float> x) {
-    lenet1998_forward<float>(net, ws, x);
-  }
-  static void predictions(const Workspace& ws, std::span<int> out) { lenet1998_predictions<float>(ws, out); }
-  static void save(const std::string& path, LeNet1998<float>& net) { save_lenet1998(path, net); }
-  static void load(const std::string& path, LeNet1998<float>& net) { load_lenet1998(path, net); }
-  template <typename... Args>
-  static ch05::TrainResult train(Args&&... args) { return train_lenet1998(std::forward<Args>(args)...); }
-};
+// The network of --variant: the lecture's LeNet-5 (modern) or the paper's
+// (1998: connection table, scaled tanh, trainable subsampling).
+Network<float> make_network(const std::string& variant, Rng& rng) {
+  return variant == "1998" ? lenet1998_network<float>(rng) : lenet5_network<float>(rng);
+}
 
-template <typename Net>
-void print_layers(const Net& net) {
-  std::printf("%-24s %-10s %10s\n", "layer", "output", "parameters");
-  std::int64_t total = 0;
-  for (const LayerRow& r : Variant<Net>::layers(net)) {
-    std::printf("%-24s %-10s %10lld\n", r.name.c_str(), r.output.c_str(), static_cast<long long>(r.parameters));
-    total += r.parameters;
-  }
-  std::printf("%-24s %-10s %10lld\n", "total", "", static_cast<long long>(total));
-  std::printf("%s", Variant<Net>::note);
+void print_network(Network<float>& net, const std::string& variant, std::int64_t batch) {
+  layers::print_summary(net, batch);
+  if (variant == "1998")
+    std::printf("(LeNet-5 as in LeCun et al. 1998: f = 1.7159 tanh(2a/3) after every layer but the output; c3 connects\n"
+                " 60 of its 96 (map, S2 map) pairs as in Table I (c3.weight holds 2,400 weights, the 900 of the other\n"
+                " 36 pairs held at zero: %lld trained parameters of %lld stored); s2, s4: a trainable coefficient and\n"
+                " bias per map; a dense softmax output instead of the paper's RBF units)\n",
+                static_cast<long long>(kLeNet1998Trained), static_cast<long long>(net.parameter_count()));
 }
 
 // The class names of the data: Fashion-MNIST's (or digits, for MNIST).
@@ -125,22 +89,6 @@ void print_confusion(const std::vector<std::int64_t>& confusion, const std::vect
   }
 }
 
-// The predicted class of every image, batch by batch (inference only).
-template <typename Net>
-std::vector<int> predict(const Net& net, const Dataset& data, std::int64_t batch_size) {
-  typename Variant<Net>::Workspace ws;
-  std::vector<int> predicted(static_cast<std::size_t>(data.size()));
-  const std::int64_t image = data.example_size();
-  const Shape one = data.images.shape();
-  for (std::int64_t start = 0; start < data.size(); start += batch_size) {
-    const std::int64_t n = std::min(batch_size, data.size() - start);
-    Variant<Net>::forward(net, ws,
-                          TensorView<const float>(data.images.data() + start * image, Shape{n, one[1], one[2], one[3]}));
-    Variant<Net>::predictions(ws, std::span<int>(predicted.data() + start, static_cast<std::size_t>(n)));
-  }
-  return predicted;
-}
-
 // The test set through the network: predictions, accuracy, confusion counts
 // and the inference throughput at batch 500 (the faster of two timed passes;
 // the first also sizes the workspace and warms the caches).
@@ -150,25 +98,17 @@ struct TestReport {
   double accuracy = 0, images_per_second = 0;
 };
 
-template <typename Net>
-TestReport test_report(const Net& net, const Dataset& test) {
+TestReport test_report(Network<float>& net, const Dataset& test) {
   TestReport r;
   double fastest = 0;
   for (int pass = 0; pass < 2; ++pass) {
     Stopwatch clock;
-    r.predicted = predict(net, test, kInferenceBatch);
+    r.predicted = layers::predict(net, test, kInferenceBatch);
     const double seconds = clock.seconds();
     if (pass == 0 || seconds < fastest) fastest = seconds;
   }
   r.images_per_second = fastest > 0 ? static_cast<double>(test.size()) / fastest : 0;
-  r.confusion.assign(100, 0);
-  std::int64_t correct = 0;
-  for (std::size_t i = 0; i < r.predicted.size(); ++i) {
-    const int truth = test.labels[i], guess = r.predicted[i];
-    correct += truth == guess;
-    ++r.confusion[static_cast<std::size_t>(truth * 10 + guess)];
-  }
-  r.accuracy = test.size() ? static_cast<double>(correct) / static_cast<double>(test.size()) : 0;
+  r.accuracy = layers::accuracy_of(test, r.predicted, net.classes(), &r.confusion);
   return r;
 }
 
@@ -248,19 +188,18 @@ std::string written(const std::string& dir, std::initializer_list<const char*> n
   return list;
 }
 
-template <typename Net>
 int main_run(const Options& o, const cli::CommonOptions& common) {
   Stopwatch total;
   std::printf("Chapter 8: LeNet-5 (%s) on Fashion-MNIST   (SIMD %s, %d thread%s, seed %llu)\n",
               o.variant.c_str(), std::string(to_string(simd_level())).c_str(), num_threads(),
               num_threads() == 1 ? "" : "s", static_cast<unsigned long long>(common.seed));
   Rng rng(common.seed);
-  Net net = Variant<Net>::make(rng);
-  print_layers(net);
+  Network<float> net = make_network(o.variant, rng);
+  print_network(net, o.variant, o.batch);
   TrainTest data = load_mnist_style(o.data, o.eval.empty() ? o.limit_train : 1);
   const std::string out = common.out_dir;
   if (!o.eval.empty()) {
-    Variant<Net>::load(o.eval, net);
+    layers::load(o.eval, net);
     std::printf("\n");
     const TestReport r = test_report(net, data.test);
     write_test_report(r, data.test, o.eval, out);
@@ -292,48 +231,34 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
               o.epochs, o.epochs == 1 ? "" : "s");
   if (o.patience > 0) std::printf(", early stopping with patience %d", o.patience);
   std::printf("\n");
-  ch05::TrainOptions t;
-  t.epochs = o.epochs;
-  t.batch_size = o.batch;
-  t.optimizer.kind = ch05::parse_optimizer(o.optimizer);
-  t.optimizer.momentum = o.momentum;
-  t.learning_rate = o.lr;
-  t.schedule = ch05::Schedule::parse(o.schedule);
-  t.schedule_step = o.step;
-  t.patience = o.patience;
-  t.seed = common.seed;
-  t.l2 = o.l2;
-  t.augmentation.mirror = o.mirror;
-  t.augmentation.max_shift = o.shift;
+  ch05::TrainOptions t = ch05::options_from_flags(o, common.seed);
   t.label = "lenet5";
-  CsvWriter csv(out + "/epochs.csv", {"epoch", "train_loss", "train_accuracy", "validation_accuracy", "learning_rate",
-                                      "seconds", "images_per_second"});
+  t.checkpoint_out = o.checkpoint_out.empty() ? out + "/checkpoint.safetensors" : o.checkpoint_out;
   // The best epoch (the highest validation accuracy; the first of equals, as
   // early stopping counts) is copied and saved when it ends. The latest
   // weights are saved after every epoch, so model.safetensors ends as the
   // last epoch's.
-  Net best = net;
+  layers::EpochLog log(out + "/epochs.csv");
+  std::vector<Tensor<float>> best = layers::snapshot(net);
   int best_epoch = 0;
   double best_validation = -1;
-  const ch05::TrainResult r = Variant<Net>::train(net, data.train, validation, t, [&](const ch05::EpochRecord& e) {
-    const bool improved = e.validation_accuracy > best_validation;
-    std::printf("epoch %3d  loss %.4f  train %.2f%%  val %.2f%%  lr %.4g  %.1f s  %.0f img/s%s\n", e.epoch,
-                e.train_loss, 100 * e.train_accuracy, 100 * e.validation_accuracy, e.learning_rate, e.seconds,
-                e.images_per_second, improved ? "  (best so far: saved)" : "");
-    std::fflush(stdout);
-    csv.row({static_cast<double>(e.epoch), e.train_loss, e.train_accuracy, e.validation_accuracy, e.learning_rate,
-             e.seconds, e.images_per_second});
-    if (improved) {
-      best_validation = e.validation_accuracy;
-      best_epoch = e.epoch;
-      copy_parameter_values(best, net);
-      Variant<Net>::save(out + "/best.safetensors", net);
-    }
-    Variant<Net>::save(out + "/model.safetensors", net);
-  });
+  const ch05::TrainResult r = layers::train(
+      net, data.train, validation, t,
+      [&](const ch05::EpochRecord& e) {
+        const bool improved = e.validation_accuracy > best_validation;
+        log(e, improved ? "  (best so far: saved)" : "");
+        if (improved) {
+          best_validation = e.validation_accuracy;
+          best_epoch = e.epoch;
+          best = layers::snapshot(net);
+          layers::save(out + "/best.safetensors", net);
+        }
+        layers::save(out + "/model.safetensors", net);
+      },
+      o.resume);
   // Test the best weights (early stopping may have restored them already:
   // copying them again changes nothing).
-  copy_parameter_values(net, best);
+  layers::restore(net, best);
   double train_time = 0;
   for (const auto& e : r.epochs) train_time += e.seconds;
   std::printf("\n%zu epoch%s, %.1f s of training%s\n", r.epochs.size(), r.epochs.size() == 1 ? "" : "s", train_time,
@@ -344,29 +269,12 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   const TestReport report = test_report(net, data.test);
   write_test_report(report, data.test, "best weights, epoch " + std::to_string(best_epoch), out);
 
-  plot::Options po;
-  po.title = "LeNet-5: training loss (mean of every 50 minibatches)";
-  po.xlabel = "epoch";
-  po.ylabel = "softmax cross-entropy";
-  po.log_y = true;
-  plot::Series trace = plot::points_series("training loss", r.loss_trace);
-  if (trace.x.size() < 2) {  // epochs of fewer than 50 minibatches: one point per epoch instead
-    po.title = "LeNet-5: training loss (mean of each epoch)";
-    trace = plot::epoch_series("training loss", r.epochs, &ch05::EpochRecord::train_loss);
-  }
-  plot::lines(out + "/loss.png", {trace}, po);
-  po.title = "LeNet-5: accuracy (test: best weights, epoch " + std::to_string(best_epoch) + ")";
-  po.ylabel = "accuracy (%)";
-  po.log_y = false;
   plot::Series test_point;
-  test_point.title = "test, best weights (" + percent(report.accuracy) + ")";
+  test_point.title = "test, best weights, epoch " + std::to_string(best_epoch) + " (" + percent(report.accuracy) + ")";
   test_point.style = "points pt 9 ps 1.8";
   test_point.x = {static_cast<double>(best_epoch)};
   test_point.y = {100 * report.accuracy};
-  plot::lines(out + "/accuracy.png",
-              {plot::epoch_series("train", r.epochs, &ch05::EpochRecord::train_accuracy, 100.0),
-               plot::epoch_series("validation", r.epochs, &ch05::EpochRecord::validation_accuracy, 100.0), test_point},
-              po);
+  layers::plot_training(out, "LeNet-5", r, {test_point});
   CsvWriter summary(out + "/summary.csv", {"metric", "value"});
   summary.row("test_accuracy", {report.accuracy});
   summary.row("best_epoch", {static_cast<double>(best_epoch)});
@@ -397,12 +305,6 @@ int main(int argc, char** argv) {
   nn::cli::add_training_flags(app, o);
   app.get_option("--validation")
       ->description("Training images held out for validation (if not given and the training set is too small: a fifth)");
-  app.add_flag("--mirror", o.mirror, "Augment: random left-right mirror of training images");
-  app.add_option("--shift", o.shift, "Augment: random shifts of training images by up to N pixels")
-      ->check(CLI::Range(0, 8))->capture_default_str();
-  app.add_option("--patience", o.patience,
-                 "Early stopping: stop after this many epochs without a better validation accuracy (0: off)")
-      ->check(CLI::Range(0, 100000))->capture_default_str();
   app.add_option("--eval", o.eval,
                  "Evaluate this safetensors checkpoint on the test set instead of training (writes confusion.png, "
                  "misclassified.png/.csv and eval_summary.csv)")
@@ -414,6 +316,6 @@ int main(int argc, char** argv) {
   return nn::cli::run(app, argc, argv, common, [&] {
     nn::set_num_threads(o.threads);
     o.validation_given = app.count("--validation") > 0;
-    return o.variant == "1998" ? main_run<LeNet1998<float>>(o, common) : main_run<LeNet5<float>>(o, common);
+    return main_run(o, common);
   });
 }

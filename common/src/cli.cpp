@@ -47,12 +47,26 @@ void add_training_flags(CLI::App& app, TrainingFlags& f) {
   app.add_option("--schedule", f.schedule, "Learning-rate schedule: none, step (x0.1 every --step epochs), plateau")
       ->check(CLI::IsMember({"none", "step", "plateau"}))->capture_default_str();
   app.add_option("--step", f.step, "Epochs between step-decay cuts")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--patience", f.patience,
+                 "Early stopping: stop after this many epochs without a better validation accuracy, and keep the "
+                 "best epoch's weights (0: off)")
+      ->check(CLI::Range(0, 100000))->capture_default_str();
+  app.add_flag("--mirror", f.mirror, "Augment: random left-right mirror of training images");
+  app.add_option("--shift", f.shift, "Augment: random shifts of training images by up to N pixels")
+      ->check(CLI::Range(0, 8))->capture_default_str();
   app.add_option("--threads", f.threads, "Threads (for the matrix multiplies, and the program's own parallel parts)")
       ->check(CLI::Range(1, 256))->capture_default_str();
   app.add_option("--validation", f.validation, "Training images held out for validation")
       ->check(CLI::Range(1, 1000000))->capture_default_str();
   app.add_option("--limit-train", f.limit_train, "Use only the first N training images (0: all)")
       ->check(CLI::Range(0, 100000000))->capture_default_str();
+  app.add_option("--checkpoint-out", f.checkpoint_out,
+                 "Checkpoint written after every epoch: weights, optimiser state, next epoch (default: "
+                 "OUT/checkpoint.safetensors)");
+  app.add_option("--resume", f.resume,
+                 "Resume training from a checkpoint saved with optimiser state (same --seed and --threads: the "
+                 "uninterrupted run's weights, bit for bit)")
+      ->check(CLI::ExistingFile);
 }
 
 int run(CLI::App& app, int argc, char** argv, const CommonOptions& options, const std::function<int()>& body) {

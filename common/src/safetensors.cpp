@@ -201,7 +201,8 @@ void SafetensorsFile::read(const std::string& name, const std::vector<std::int64
 }
 
 std::map<std::string, std::string> load_safetensors(const std::filesystem::path& path,
-                                                    const std::vector<NamedTensor>& slots, bool allow_extra) {
+                                                    const std::vector<NamedTensor>& slots,
+                                                    const std::string& ignored_prefix) {
   const SafetensorsFile file(path);
   // First check everything, collecting every problem...
   std::vector<std::string> problems;
@@ -216,12 +217,11 @@ std::map<std::string, std::string> load_safetensors(const std::filesystem::path&
                          ", the model expects " + shape_string(s.shape));
     }
   }
-  if (!allow_extra)
-    for (const auto& [name, e] : file.entries()) {
-      bool wanted = false;
-      for (const auto& s : slots) wanted = wanted || s.name == name;
-      if (!wanted) problems.push_back("unexpected tensor '" + name + "' " + shape_string(e.shape));
-    }
+  for (const auto& [name, e] : file.entries()) {
+    bool wanted = !ignored_prefix.empty() && name.starts_with(ignored_prefix);
+    for (const auto& s : slots) wanted = wanted || s.name == name;
+    if (!wanted) problems.push_back("unexpected tensor '" + name + "' " + shape_string(e.shape));
+  }
   if (!problems.empty()) {
     std::string msg = "checkpoint " + path.string() + " does not match the model:";
     for (const auto& p : problems) msg += "\n  " + p;

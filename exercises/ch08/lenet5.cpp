@@ -46,23 +46,6 @@ std::int64_t LeNet5<T>::parameter_count() const {
 }
 
 template <typename T>
-std::vector<LayerRow> lenet5_layers(const LeNet5<T>& net) {
-  auto chw = [](int c, int h, int w) {
-    return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
-  };
-  const int h1 = net.c1.out_h(), h2 = net.pool.out_h(h1), h3 = net.c3.out_h(), h4 = net.pool.out_h(h3);
-  const std::int64_t f6 = net.f6_w.size() + net.f6_b.size(), out = net.out_w.size() + net.out_b.size();
-  return {{"input (padded)", chw(1, net.height + 2 * net.c1.pad, net.width + 2 * net.c1.pad), 0},
-          {"c1 conv 5x5 + tanh", chw(net.c1.out_channels, h1, net.c1.out_w()), net.c1.parameters()},
-          {"s2 avg-pool 2", chw(net.c1.out_channels, h2, h2), 0},
-          {"c3 conv 5x5 + tanh", chw(net.c3.out_channels, h3, net.c3.out_w()), net.c3.parameters()},
-          {"s4 avg-pool 2", chw(net.c3.out_channels, h4, h4), 0},
-          {"c5 conv 5x5 + tanh", chw(net.c5.out_channels, net.c5.out_h(), net.c5.out_w()), net.c5.parameters()},
-          {"f6 dense + tanh", std::to_string(net.f6_w.dim(0)), f6},
-          {"output dense (logits)", std::to_string(net.out_w.dim(0)), out}};
-}
-
-template <typename T>
 LeNet5<T> make_lenet5(Rng& rng) {
   LeNet5<T> net;
   net.pool = {2, 2, 2};
@@ -103,9 +86,8 @@ void LeNet5SliceBuffers<T>::prepare(const LeNet5<T>& net, std::int64_t n) {
   if (images == n) return;
   const Shape s1 = net.c1.output_shape(n), q2 = net.pool.output_shape(s1), s3 = net.c3.output_shape(n);
   for (auto [t, s] : {std::pair{&d_z1, s1}, {&d_a1, s1}, {&d_p2, q2}, {&d_z3, s3}, {&d_a3, s3}}) *t = Tensor<T>(s);
-  if constexpr (!std::is_same_v<T, float>) col1.prepare(net.c1, n);  // float's c1 needs no X_col
-  col3.prepare(net.c3, n);
-  lowered1 = lowered3 = -1;
+  c1.configure(net.c1);
+  c3.configure(net.c3);
   images = n;
 }
 
@@ -124,7 +106,8 @@ void LeNet5Workspace<T>::prepare(const LeNet5<T>& net, std::int64_t n) {
                       {&z6, s6}, {&a6, s6}, {&d_z6, s6}, {&d_a6, s6}, {&logits, out}, {&prob, out}, {&d_logits, out}})
     *t = Tensor<T>(s);
   col5.prepare(net.c5, n);
-  if constexpr (std::is_same_v<T, float>) c3_taps = Tensor<T>(Shape{net.c3_w.size() / net.c3_w.dim(0), net.c3_w.dim(0)});
+  if (layers::choose_conv_route<T>(net.c3) == layers::ConvRoute::FilterLanes)
+    c3_taps = Tensor<T>(Shape{net.c3_w.size() / net.c3_w.dim(0), net.c3_w.dim(0)});
   slices.assign(static_cast<std::size_t>(parts), LeNet5SliceBuffers<T>{});
   for (auto& b : slices) b.prepare(net, std::min(n, slice_images));
   last = LeNet5SliceBuffers<T>{};
@@ -177,97 +160,7 @@ struct SliceGrads {
   TensorView<T> c1_w, c1_b, c3_w, c3_b;
 };
 
-// c1 has a single input channel: in float it runs the direct convolution of
-// nn/conv_single.hpp (no X_col: the output rows are built in registers);
-// in double, chapter 6's im2col + GEMM. Both compute the same sums.
-template <typename T>
-SingleChannelConv c1_shape(const LeNet5<T>& net) {
-  return {net.c1.height, net.c1.width, net.c1.out_channels, net.c1.kernel_h, net.c1.pad};
-}
-
-template <typename T>
-void c1_forward(const LeNet5<T>& net, TensorView<T> z1, TensorView<const T> x, LeNet5SliceBuffers<T>& buf) {
-  if constexpr (std::is_same_v<T, float>)
-    conv_single_forward(x.data(), x.dim(0), c1_shape(net), net.c1_w.data(), net.c1_b.data(), z1.data());
-  else
-    ch06::conv2d_forward<T>(z1, x, net.c1_w, net.c1_b, net.c1, buf.col1);
-}
-
-// c3 in float, where the vector kernel takes its shape (AVX-512): the
-// direct convolution of nn/conv_filters.hpp, with no X_col, and the same
-// sums as chapter 6's im2col + GEMM to the bit; elsewhere that im2col +
-// GEMM. Returns whether the slice's X_col was built (col3 then holds it).
-template <typename T>
-FilterLanesConv c3_shape(const LeNet5<T>& net) {
-  return {net.c3.in_channels, net.c3.height, net.c3.width, net.c3.out_channels, net.c3.kernel_h};
-}
-
-template <typename T>
-bool c3_direct(const LeNet5<T>& net) {
-  return std::is_same_v<T, float> && net.c3.stride == 1 && net.c3.pad == 0 && net.c3.dilation == 1 && net.c3.groups == 1 &&
-         net.c3.kernel_h == net.c3.kernel_w && conv_filters_vectorised(c3_shape(net));
-}
-
-template <typename T>
-bool c3_forward(const LeNet5<T>& net, const LeNet5Workspace<T>& ws, TensorView<T> z3, TensorView<const T> p2,
-                LeNet5SliceBuffers<T>& buf) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (c3_direct(net)) {
-      conv_filters_forward(p2.data(), p2.dim(0), c3_shape(net), ws.c3_taps.data(), net.c3_b.data(), z3.data());
-      return false;
-    }
-  }
-  ch06::conv2d_forward<T>(z3, p2, net.c3_w, net.c3_b, net.c3, buf.col3);
-  return true;
-}
-
 }  // namespace
-
-// c1's weight and bias gradients from its output delta for one slice of
-// images x (the lecture's conv2d_backward over the slice's X_col in double;
-// the direct kernel in float). Adds into d_w and d_b; no d_x.
-template <typename T>
-void c1_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w, TensorView<T> d_b,
-                 TensorView<const T> delta, LeNet5SliceBuffers<T>& buf) {
-  if constexpr (std::is_same_v<T, float>)
-    conv_single_backward(x.data(), delta.data(), x.dim(0), c1_shape(net), d_w.data(), d_b.data());
-  else
-    ch07::conv2d_backward<T>(TensorView<T>(), d_w, d_b, delta, net.c1_w, net.c1, buf.col1);
-}
-
-// c3's gradients for one slice (input x = s2's output, output delta):
-// weights and bias added into d_w and d_b, the input's delta into d_x. In
-// float where the vector kernel takes c3's shape: the weight gradient by
-// nn::conv_filters_backward (no X_col), the input's by
-// nn::conv_filters_backward_input (or, for planes wider than it takes, as
-// Wᵀ·δ per image and col2im); otherwise the lecture's conv2d_backward over the slice's X_col
-// (which for_each_backward_slice has lowered into buf.col3).
-template <typename T>
-void c3_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w, TensorView<T> d_b,
-                 TensorView<T> d_x, TensorView<const T> delta, LeNet5SliceBuffers<T>& buf) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (c3_direct(net)) {
-      const std::int64_t m = x.dim(0);
-      conv_filters_backward(x.data(), delta.data(), m, c3_shape(net), d_w.data(), d_b.data());
-      if (c3_shape(net).fits_input_delta_kernel()) {
-        // The input's delta straight from the stored weights: no ∂L/∂X_col.
-        conv_filters_backward_input(delta.data(), m, c3_shape(net), net.c3_w.data(), d_x.data());
-        return;
-      }
-      const Im2colShape s = net.c3.im2col_shape();
-      const int rows = static_cast<int>(s.rows()), positions = static_cast<int>(s.cols());
-      const std::int64_t in_image = x.size() / m, out_image = delta.size() / m;
-      float* col = buf.col3.col.data();  // one image's ∂L/∂X_col at a time
-      for (std::int64_t i = 0; i < m; ++i) {
-        gemm(Trans::Yes, Trans::No, rows, positions, net.c3.out_channels, 1.0f, net.c3_w.data(), rows,
-             delta.data() + i * out_image, positions, 0.0f, col, positions);
-        col2im(col, s, d_x.data() + i * in_image, positions);
-      }
-      return;
-    }
-  }
-  ch07::conv2d_backward<T>(d_x, d_w, d_b, delta, net.c3_w, net.c3, buf.col3);
-}
 
 template <typename T>
 void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<const T> x) {
@@ -275,18 +168,21 @@ void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<con
     throw Error("lenet5_forward: x must be (N, 1, 28, 28), got " + x.shape().str());
   ws.prepare(net, x.dim(0));
   const std::int64_t per_image = x.size() / x.dim(0);  // each slice copies its images into ws.x
+  const T* c3_packed = nullptr;
   if constexpr (std::is_same_v<T, float>)
-    if (c3_direct(net)) conv_filters_pack(net.c3_w.data(), c3_shape(net), ws.c3_taps.data());
+    if (ws.c3_taps.size()) {
+      conv_filters_pack(net.c3_w.data(), {net.c3.in_channels, net.c3.height, net.c3.width, net.c3.out_channels,
+                                          net.c3.kernel_h}, ws.c3_taps.data());
+      c3_packed = ws.c3_taps.data();
+    }
   // c1 … s4, slice by slice (each slice's X_col and activations stay in cache).
-  for_each_slice(ws, [&](std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
+  for_each_slice(ws, [&](std::int64_t, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
     const std::int64_t m = b1 - b0;
     std::copy(x.data() + b0 * per_image, x.data() + b1 * per_image, ws.x.data() + b0 * per_image);
-    c1_forward<T>(net, images(ws.z1, b0, m), images(ws.x, b0, m), buf);
-    buf.lowered1 = slice;
+    buf.c1.forward(images(ws.x, b0, m), net.c1_w, net.c1_b, images(ws.z1, b0, m));
     ch02::tanh_forward<T>(images(ws.a1, b0, m), images(ws.z1, b0, m));
     ch07::avgpool2d_forward<T>(images(ws.p2, b0, m), images(ws.a1, b0, m), net.pool);
-    const bool lowered = c3_forward<T>(net, ws, images(ws.z3, b0, m), images(ws.p2, b0, m), buf);
-    buf.lowered3 = lowered ? slice : -1;
+    buf.c3.forward(images(ws.p2, b0, m), net.c3_w, net.c3_b, images(ws.z3, b0, m), c3_packed);
     ch02::tanh_forward<T>(images(ws.a3, b0, m), images(ws.z3, b0, m));
     ch07::avgpool2d_forward<T>(images(ws.p4, b0, m), images(ws.a3, b0, m), net.pool);
   });
@@ -300,25 +196,20 @@ void lenet5_forward(const LeNet5<T>& net, LeNet5Workspace<T>& ws, TensorView<con
 
 namespace {
 
-// The slices of the backward pass: lowers each slice's input again where the
-// buffers have since held another slice, clears the slice's deltas and its
-// gradient sums, and hands body the slice and those sums; afterwards adds
-// the slices' sums into the network's gradients, element by element in
-// slice order (in parallel over the elements).
+// The slices of the backward pass: clears each slice's deltas and its
+// gradient sums, and hands body the slice and those sums (c1's and c3's
+// routes lower a slice's input again where their X_col has since held
+// another slice); afterwards adds the slices' sums into the network's
+// gradients, element by element in slice order (in parallel over the
+// elements).
 template <typename T, typename Body>
 void for_each_backward_slice(LeNet5<T>& net, LeNet5Workspace<T>& ws, Body&& body) {
   for_each_slice(ws, [&](std::int64_t slice, std::int64_t b0, std::int64_t b1, LeNet5SliceBuffers<T>& buf) {
-    const std::int64_t m = b1 - b0;
-    if (!std::is_same_v<T, float> && buf.lowered1 != slice)
-      ch06::conv2d_lower<T>(images(ws.x, b0, m), net.c1, buf.col1);
-    if (!c3_direct(net) && buf.lowered3 != slice) ch06::conv2d_lower<T>(images(ws.p2, b0, m), net.c3, buf.col3);
     for (Tensor<T>* d : {&buf.d_a3, &buf.d_z3, &buf.d_p2, &buf.d_a1, &buf.d_z1}) d->fill(T(0));
     auto& own = ws.grads[static_cast<std::size_t>(slice)];
     for (Tensor<T>& t : own) t.fill(T(0));
     SliceGrads<T> g{own[0], own[1], own[2], own[3]};
-    body(b0, m, buf, g);
-    buf.lowered1 = slice;  // c1's backward leaves X_col as it was
-    buf.lowered3 = -1;     // c3's backward overwrote X_col with ∂L/∂X_col
+    body(b0, b1 - b0, buf, g);
   }, /*backwards=*/true);
   Tensor<T>* sums[] = {&net.d_c1_w, &net.d_c1_b, &net.d_c3_w, &net.d_c3_b};
   parallel_for_arrays(
@@ -349,8 +240,8 @@ T lenet5_backward(LeNet5<T>& net, LeNet5Workspace<T>& ws, std::span<const int> l
   // The whole batch: output dense → tanh(f6) → f6 dense (over flatten(a5)) → tanh(c5) → c5 conv.
   // Then per slice (images b0 … b0 + m − 1; images(t, b0, m) is that block of a
   // whole-batch tensor; the slice's deltas are in buf, its gradients go to g):
-  //   s4 avg-pool → tanh(c3) → c3: c3_backward(net, images(ws.p2, b0, m), g.c3_w, g.c3_b, buf.d_p2, buf.d_z3, buf)
-  //   → s2 avg-pool → tanh(c1) → c1: c1_backward(net, images(ws.x, b0, m), g.c1_w, g.c1_b, buf.d_z1, buf)
+  //   s4 avg-pool → tanh(c3) → c3: buf.c3.backward(images(ws.p2, b0, m), net.c3_w, buf.d_z3, g.c3_w, g.c3_b, buf.d_p2)
+  //   → s2 avg-pool → tanh(c1) → c1: buf.c1.backward(images(ws.x, b0, m), net.c1_w, buf.d_z1, g.c1_w, g.c1_b, {})
   //   (no d_x: the image's gradient is of no use),
   // inside for_each_backward_slice(net, ws, [&](std::int64_t b0, std::int64_t m,
   //                                LeNet5SliceBuffers<T>& buf, SliceGrads<T>& g) { ... });
@@ -365,19 +256,22 @@ void lenet5_predictions(const LeNet5Workspace<T>& ws, std::span<int> out) {
 
 #define NN_CH08_LENET5_INSTANTIATE(T)                                                                  \
   template struct LeNet5<T>;                                                                           \
-  template std::vector<LayerRow> lenet5_layers<T>(const LeNet5<T>&);                                   \
   template LeNet5<T> make_lenet5<T>(Rng&);                                                             \
   template struct LeNet5SliceBuffers<T>;                                                                \
   template struct LeNet5Workspace<T>;                                                                   \
-  template void c1_backward<T>(const LeNet5<T>&, TensorView<const T>, TensorView<T>, TensorView<T>,            \
-                               TensorView<const T>, LeNet5SliceBuffers<T>&);                                                                  \
-  template void c3_backward<T>(const LeNet5<T>&, TensorView<const T>, TensorView<T>, TensorView<T>, TensorView<T>, \
-                               TensorView<const T>, LeNet5SliceBuffers<T>&);                                       \
   template void lenet5_forward<T>(const LeNet5<T>&, LeNet5Workspace<T>&, TensorView<const T>);         \
   template T lenet5_backward<T>(LeNet5<T>&, LeNet5Workspace<T>&, std::span<const int>);                \
   template void lenet5_predictions<T>(const LeNet5Workspace<T>&, std::span<int>);
 NN_CH08_LENET5_INSTANTIATE(float)
 NN_CH08_LENET5_INSTANTIATE(double)
 #undef NN_CH08_LENET5_INSTANTIATE
+
+float lenet5_train_step(LeNet5<float>& net, LeNet5Workspace<float>& ws, ch05::Optimizer<float>& optimizer,
+                        TensorView<const float> x, std::span<const int> labels, double learning_rate) {
+  lenet5_forward<float>(net, ws, x);
+  const float loss = lenet5_backward<float>(net, ws, labels);
+  optimizer.step(learning_rate);
+  return loss;
+}
 
 }  // namespace nn::ch08

@@ -38,6 +38,7 @@
 #include "ch05/optimizers.hpp"
 #include "ch06/conv.hpp"
 #include "ch07/pooling.hpp"
+#include "layers/conv_routes.hpp"
 #include "nn/rng.hpp"
 
 namespace nn::ch08 {
@@ -55,26 +56,19 @@ struct LeNet5 {
   std::int64_t parameter_count() const;
 };
 
-// One row of the per-layer table: name, output shape for one image (C, H, W
-// or features), parameters.
-struct LayerRow {
-  std::string name, output;
-  std::int64_t parameters = 0;
-};
-template <typename T>
-std::vector<LayerRow> lenet5_layers(const LeNet5<T>& net);
-
 // Xavier (Glorot) uniform weights for the tanh layers, zero biases.
 template <typename T>
 LeNet5<T> make_lenet5(Rng& rng);
 
-// The buffers of one slice of the convolutional part.
+// The buffers of one slice of the convolutional part: c1's and c3's
+// routes (layers/conv_routes.hpp: the direct kernels in float on AVX-512,
+// im2col + GEMM otherwise, with the X_col a backward pass may lower again)
+// and the slice's deltas.
 template <typename T>
 struct LeNet5SliceBuffers {
   std::int64_t images = 0;
-  ch06::Conv2dWorkspace<T> col1, col3;  // X_col of c1 (double only) and c3
+  layers::ConvRunner<T> c1, c3;
   Tensor<T> d_a3, d_z3, d_p2, d_a1, d_z1;  // deltas (backward)
-  std::int64_t lowered1 = -1, lowered3 = -1;  // which slice col1/col3 hold (-1: none)
   void prepare(const LeNet5<T>& net, std::int64_t n);
 };
 
@@ -87,7 +81,7 @@ struct LeNet5Workspace {
   ch06::Conv2dWorkspace<T> col5;
   Tensor<T> z5, a5, z6, a6, logits, prob;
   Tensor<T> d_logits, d_a6, d_z6, d_a5, d_z5, d_p4;
-  Tensor<T> c3_taps;  // float: c3's weights packed for nn::conv_filters_forward (taps × filters)
+  Tensor<T> c3_taps;  // c3's weights packed once per forward pass where c3 runs the FilterLanes route
   // Per thread: full-size slice buffers; `last` serves the final, shorter
   // slice. Per slice: its sums of c1's and c3's gradients.
   std::vector<LeNet5SliceBuffers<T>> slices;
@@ -95,20 +89,6 @@ struct LeNet5Workspace {
   std::vector<std::array<Tensor<T>, 4>> grads;  // d_c1_w, d_c1_b, d_c3_w, d_c3_b per slice
   void prepare(const LeNet5<T>& net, std::int64_t n);
 };
-
-// c1's weight and bias gradients for one slice (images x, output delta),
-// added into d_w and d_b: what the backward pass calls for c1.
-template <typename T>
-void c1_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w, TensorView<T> d_b,
-                 TensorView<const T> delta, LeNet5SliceBuffers<T>& buf);
-
-// c3's gradients for one slice (input x: s2's output for those images,
-// output delta): weight and bias gradients added into d_w and d_b, the
-// input's delta into d_x. What the backward pass calls for c3: in float it
-// may run a direct kernel instead of the lecture's conv2d_backward.
-template <typename T>
-void c3_backward(const LeNet5<T>& net, TensorView<const T> x, TensorView<T> d_w, TensorView<T> d_b,
-                 TensorView<T> d_x, TensorView<const T> delta, LeNet5SliceBuffers<T>& buf);
 
 // Forward pass on x (N, 1, 28, 28); the logits are ws.logits (N, 10).
 template <typename T>
@@ -122,5 +102,10 @@ T lenet5_backward(LeNet5<T>& net, LeNet5Workspace<T>& ws, std::span<const int> l
 // Arg-max class of each example of the last forward pass.
 template <typename T>
 void lenet5_predictions(const LeNet5Workspace<T>& ws, std::span<int> out);
+
+// Forward, loss, backward, one optimiser step. Returns the loss. Allocates
+// nothing once `ws` is sized for this batch size.
+float lenet5_train_step(LeNet5<float>& net, LeNet5Workspace<float>& ws, ch05::Optimizer<float>& optimizer,
+                        TensorView<const float> x, std::span<const int> labels, double learning_rate);
 
 }  // namespace nn::ch08

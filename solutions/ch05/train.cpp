@@ -6,6 +6,7 @@
 #include <map>
 
 #include "ch02/losses.hpp"
+#include "nn/cli.hpp"
 #include "nn/error.hpp"
 #include "nn/report.hpp"
 #include "nn/safetensors.hpp"
@@ -34,6 +35,23 @@ std::string architecture(const Classifier<float>& net) {
 
 }  // namespace
 
+TrainOptions options_from_flags(const cli::TrainingFlags& o, std::uint64_t seed) {
+  TrainOptions t;
+  t.epochs = o.epochs;
+  t.batch_size = o.batch;
+  t.optimizer.kind = parse_optimizer(o.optimizer);
+  t.optimizer.momentum = o.momentum;
+  t.learning_rate = o.lr;
+  t.l2 = o.l2;
+  t.patience = o.patience;
+  t.schedule = Schedule::parse(o.schedule);
+  t.schedule_step = o.step;
+  t.augmentation.mirror = o.mirror;
+  t.augmentation.max_shift = o.shift;
+  t.seed = seed;
+  return t;
+}
+
 double evaluate(const Classifier<float>& net, const Dataset& data, std::int64_t batch_size,
                 std::vector<std::int64_t>* confusion) {
   const int k = net.sizes.back();
@@ -58,46 +76,54 @@ double evaluate(const Classifier<float>& net, const Dataset& data, std::int64_t 
   return data.size() ? static_cast<double>(correct) / static_cast<double>(data.size()) : 0.0;
 }
 
-void save_checkpoint(const std::filesystem::path& path, Classifier<float>& net, Optimizer<float>* optimizer,
-                     const ResumeState& state, const TrainOptions& options) {
+namespace {
+
+std::vector<std::int64_t> dims_of(const Shape& s) {
+  std::vector<std::int64_t> v;
+  for (int i = 0; i < s.rank(); ++i) v.push_back(s[i]);
+  return v;
+}
+
+std::vector<CheckpointTensor> tensors_of(Classifier<float>& net) {
+  std::vector<CheckpointTensor> tensors;
+  for (auto& p : net.params()) tensors.push_back({p.name, p.value});
+  return tensors;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointTensor>& model,
+                     const std::string& architecture, Optimizer<float>* optimizer, const ResumeState& state,
+                     std::uint64_t seed) {
   std::vector<NamedConstTensor> tensors;
-  auto shape_of = [](const Shape& s) {
-    std::vector<std::int64_t> v;
-    for (int i = 0; i < s.rank(); ++i) v.push_back(s[i]);
-    return v;
-  };
-  for (auto& p : net.params()) tensors.push_back({p.name, shape_of(p.value.shape()), p.value.span()});
+  for (const auto& t : model) tensors.push_back({t.name, dims_of(t.value.shape()), t.value.span()});
   SaveOptions save;
-  save.metadata = {{"architecture", architecture(net)},
+  save.metadata = {{"architecture", architecture},
                    {"next_epoch", std::to_string(state.next_epoch)},
                    {"learning_rate", std::to_string(state.learning_rate)},
-                   {"seed", std::to_string(options.seed)}};
+                   {"seed", std::to_string(seed)}};
   if (optimizer) {
     for (auto& s : optimizer->state())
-      tensors.push_back({"optimizer." + s.name, shape_of(s.value.shape()), s.value.span()});
+      tensors.push_back({"optimizer." + s.name, dims_of(s.value.shape()), s.value.span()});
     save.metadata["optimizer"] = name(optimizer->config().kind);
     save.metadata["optimizer_steps"] = std::to_string(optimizer->steps());
   }
   save_safetensors(path, tensors, save);
 }
 
-ResumeState load_checkpoint(const std::filesystem::path& path, Classifier<float>& net, Optimizer<float>* optimizer) {
+ResumeState load_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointTensor>& model,
+                            Optimizer<float>* optimizer) {
   const SafetensorsFile file(path);
   const bool has_optimizer_state = file.metadata().count("optimizer") != 0;
   if (optimizer && has_optimizer_state && file.metadata().at("optimizer") != name(optimizer->config().kind))
     throw Error("checkpoint " + path.string() + " holds " + file.metadata().at("optimizer") +
                 " optimiser state, but this run uses " + name(optimizer->config().kind));
   std::vector<NamedTensor> slots;
-  auto shape_of = [](const Shape& s) {
-    std::vector<std::int64_t> v;
-    for (int i = 0; i < s.rank(); ++i) v.push_back(s[i]);
-    return v;
-  };
-  for (auto& p : net.params()) slots.push_back({p.name, shape_of(p.value.shape()), p.value.span()});
+  for (const auto& t : model) slots.push_back({t.name, dims_of(t.value.shape()), t.value.span()});
   if (optimizer && has_optimizer_state)
-    for (auto& s : optimizer->state()) slots.push_back({"optimizer." + s.name, shape_of(s.value.shape()), s.value.span()});
-  // Optimiser tensors in the file are fine to ignore when not resuming.
-  const auto meta = load_safetensors(path, slots, /*allow_extra=*/!(optimizer && has_optimizer_state));
+    for (auto& s : optimizer->state()) slots.push_back({"optimizer." + s.name, dims_of(s.value.shape()), s.value.span()});
+  // The optimiser's tensors in the file are ignored when not resuming.
+  const auto meta = load_safetensors(path, slots, optimizer && has_optimizer_state ? "" : "optimizer.");
   ResumeState state;
   auto get = [&](const char* key) -> std::string {
     auto it = meta.find(key);
@@ -108,6 +134,15 @@ ResumeState load_checkpoint(const std::filesystem::path& path, Classifier<float>
   if (!get("optimizer_steps").empty()) state.optimizer_steps = std::stoll(get("optimizer_steps"));
   if (optimizer && has_optimizer_state) optimizer->set_steps(state.optimizer_steps);
   return state;
+}
+
+void save_checkpoint(const std::filesystem::path& path, Classifier<float>& net, Optimizer<float>* optimizer,
+                     const ResumeState& state, const TrainOptions& options) {
+  save_checkpoint(path, tensors_of(net), architecture(net), optimizer, state, options.seed);
+}
+
+ResumeState load_checkpoint(const std::filesystem::path& path, Classifier<float>& net, Optimizer<float>* optimizer) {
+  return load_checkpoint(path, tensors_of(net), optimizer);
 }
 
 float train_step(Classifier<float>& net, ClassifierWorkspace<float>& ws, Optimizer<float>& optimizer,

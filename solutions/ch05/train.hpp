@@ -20,6 +20,10 @@
 #include "ch05/classifier.hpp"
 #include "nn/dataset.hpp"
 
+namespace nn::cli {
+struct TrainingFlags;  // nn/cli.hpp
+}  // namespace nn::cli
+
 namespace nn::ch05 {
 
 struct TrainOptions {
@@ -41,6 +45,12 @@ struct TrainOptions {
   std::string label = "train";           // progress-line label
   bool progress = true;
 };
+
+// The options the shared command-line flags ask for (--epochs, --batch,
+// --optimizer, --momentum, --lr, --l2, --patience, --schedule, --step,
+// --mirror, --shift), with the run's seed; checkpoint_out is left to the
+// program.
+TrainOptions options_from_flags(const cli::TrainingFlags& flags, std::uint64_t seed);
 
 struct EpochRecord {
   int epoch = 0;
@@ -111,8 +121,24 @@ TrainResult train(Classifier<float>& net, const Dataset& train, const Dataset& v
 double evaluate(const Classifier<float>& net, const Dataset& data, std::int64_t batch_size = 1000,
                 std::vector<std::int64_t>* confusion = nullptr);
 
-// Checkpoints: the model (fc*.weight/bias, PyTorch layout) and optionally the
-// optimiser state and where training stands, in one safetensors file.
+// Checkpoints of any model: its tensors (the parameters, and any state
+// saved but not trained), optionally the optimiser's state ("optimizer." +
+// its slot names) and where training stands, in one safetensors file. The
+// save is atomic (nn/safetensors.hpp). Loading checks every name, shape and
+// dtype against `tensors` and changes nothing unless all match; a missing
+// or extra tensor, or a wrong shape, is an nn::Error naming it with the
+// expected and the found. Returns the saved state.
+struct CheckpointTensor {
+  std::string name;
+  TensorView<float> value;
+};
+void save_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointTensor>& tensors,
+                     const std::string& architecture, Optimizer<float>* optimizer, const ResumeState& state,
+                     std::uint64_t seed);
+ResumeState load_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointTensor>& tensors,
+                            Optimizer<float>* optimizer);
+
+// The classifier's checkpoints (fc*.weight/bias, PyTorch layout).
 void save_checkpoint(const std::filesystem::path& path, Classifier<float>& net, Optimizer<float>* optimizer,
                      const ResumeState& state, const TrainOptions& options);
 // Loads the model (and, if present and optimizer is non-null, the optimiser

@@ -27,7 +27,7 @@
 //            Conv2d(6, 16, 5) layout) whose 36 disconnected (k, c) slices,
 //            900 weights, are held at exactly zero: zeroed when the network
 //            is made, and their gradients zeroed after every backward pass
-//            (apply_c3_table), so no optimiser ever moves them (every
+//            (TableConv::apply_table), so no optimiser ever moves them (every
 //            optimiser of chapter 5 leaves a weight whose gradient was always
 //            zero where it started). The same arithmetic as skipping them,
 //            at the cost of 900 multiplications by zero per output position.
@@ -44,12 +44,12 @@
 // correct class plus a log-sum-exp term over the others); it is omitted
 // here (see the chapter README), as in the modern versions.
 //
-// Every piece but the two new ones (the scaled tanh and the trainable
-// subsampling, below) is a chapter's: conv2d_forward (ch06) and
-// conv2d_backward (ch07), dense (ch03), the loss (ch02). The workspace is
-// sized once per batch size; a training step allocates nothing. Unlike
-// lenet5.hpp, the whole batch goes through each layer at once (the GEMMs are
-// threaded; nothing else is).
+// Every piece but the new ones is a layer of the library (layers/basic.hpp:
+// Conv2d, Flatten, Dense); the paper's own pieces are layers defined here,
+// each a forward/backward pair wrapped the same way: the input field, the
+// scaled tanh, the trainable subsampling, and c3's connection table. The
+// network is then a list of layers (lenet1998_network), trained, saved and
+// summarised by the same code as every other network.
 //
 // Parameter names and layouts (PyTorch's):
 //   c1.weight (6, 1, 5, 5)     c1.bias (6)     s2.weight (6)    s2.bias (6)
@@ -60,16 +60,9 @@
 
 #include <array>
 #include <cstdint>
-#include <filesystem>
-#include <functional>
-#include <span>
-#include <vector>
 
-#include "ch05/optimizers.hpp"
-#include "ch05/train.hpp"
-#include "ch06/conv.hpp"
-#include "ch08/lenet5.hpp"  // LayerRow
-#include "nn/dataset.hpp"
+#include "layers/basic.hpp"
+#include "layers/network.hpp"
 #include "nn/rng.hpp"
 
 namespace nn::ch08 {
@@ -110,86 +103,87 @@ template <typename T>
 void subsample_backward(TensorView<T> d_x, TensorView<T> d_coef, TensorView<T> d_bias, TensorView<const T> d_y,
                         TensorView<const T> x, TensorView<const T> coef);
 
-// ---- the network ---------------------------------------------------------------
+// ---- the paper's layers ------------------------------------------------------------
 // The paper's input levels: white (our pixel value 0) and black (1).
 inline constexpr double kBackground = -0.1, kForeground = 1.175;
 
+// (N, 1, 28, 28) pixels in [0, 1] → (N, 1, 32, 32): the image centred in a
+// 32×32 field, white (0) at −0.1 and black (1) at 1.175, the border white.
 template <typename T>
-struct LeNet1998 {
-  static constexpr int classes = 10, height = 28, width = 28;
-  ch06::Conv2dGeometry c1, c3, c5;
-  Tensor<T> c1_w, c1_b, s2_w, s2_b, c3_w, c3_b, s4_w, s4_b, c5_w, c5_b, f6_w, f6_b, out_w, out_b;
-  Tensor<T> d_c1_w, d_c1_b, d_s2_w, d_s2_b, d_c3_w, d_c3_b, d_s4_w, d_s4_b, d_c5_w, d_c5_b, d_f6_w, d_f6_b, d_out_w,
-      d_out_b;
-
-  // c1.weight, c1.bias, s2.weight, s2.bias, c3.*, s4.*, c5.*, f6.*, output.*
-  std::vector<ch05::Param<T>> params();
-  void zero_grad();
-  // Trainable parameters, the paper's count: c3's disconnected weights are
-  // not counted (60,850).
-  std::int64_t parameter_count() const;
-  // Entries stored, the disconnected c3 weights included (61,750).
-  std::int64_t stored_count() const;
-  // Zeroes c3's disconnected (k, c) slices in the weights and in their
-  // gradients (Table I).
-  void apply_c3_table();
+class PaperInput final : public layers::Layer<T> {
+ public:
+  std::string describe() const override { return "input field 32x32, levels -0.1 .. 1.175"; }
+  Shape output_shape(const Shape& input) const override;
+  void forward(TensorView<const T> x, TensorView<T> y, layers::Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  bool sliceable() const override { return true; }
 };
 
-// The per-layer table (name, output shape for one image, trainable parameters).
+// f = 1.7159 tanh(2a/3), element by element.
 template <typename T>
-std::vector<LayerRow> lenet1998_layers(const LeNet1998<T>& net);
-
-// The paper's initialisation (weights U(±2.4/F), zero biases), c3 as Table I.
-template <typename T>
-LeNet1998<T> make_lenet1998(Rng& rng);
-
-template <typename T>
-struct LeNet1998Workspace {
-  std::int64_t batch = -1;
-  Tensor<T> x;  // the input as the paper's 32×32 field (lenet1998_forward)
-  ch06::Conv2dWorkspace<T> col1, col3, col5;  // X_col of c1, c3, c5 (the backward pass reads them)
-  // z: a layer's output before f, a = f(z); 1 c1, 2 s2, 3 c3, 4 s4, 5 c5, 6 f6.
-  Tensor<T> z1, a1, z2, a2, z3, a3, z4, a4, z5, a5, z6, a6, logits, prob;
-  Tensor<T> d_z1, d_a1, d_z2, d_a2, d_z3, d_a3, d_z4, d_a4, d_z5, d_a5, d_z6, d_a6, d_logits;
-  void prepare(const LeNet1998<T>& net, std::int64_t n);  // nothing if already sized for n
+class ScaledTanh final : public layers::Layer<T> {
+ public:
+  std::string describe() const override { return "1.7159 tanh(2a/3)"; }
+  Shape output_shape(const Shape& input) const override { return input; }
+  void forward(TensorView<const T> x, TensorView<T> y, layers::Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  bool sliceable() const override { return true; }
 };
 
-// Forward pass on x (N, 1, 28, 28); the logits are ws.logits (N, 10).
+// Trainable subsampling 2×2/2 of C maps: weight (C) coefficients, bias (C).
+// The coefficients scale like biases shift: no L2 penalty on either.
 template <typename T>
-void lenet1998_forward(const LeNet1998<T>& net, LeNet1998Workspace<T>& ws, TensorView<const T> x);
+class Subsampling final : public layers::Layer<T> {
+ public:
+  explicit Subsampling(int channels);
+  std::string describe() const override;
+  Shape output_shape(const Shape& input) const override;
+  void forward(TensorView<const T> x, TensorView<T> y, layers::Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  void parameters(const std::string& prefix, std::vector<layers::Parameter<T>>& out) override;
+  std::int64_t multiply_adds(const Shape& input) const override;
+  bool sliceable() const override { return true; }
 
-// Softmax cross-entropy of the last forward pass. Clears the gradients,
-// back-propagates, zeroes the gradients of c3's disconnected weights,
-// returns the loss.
+  Tensor<T> weight, bias, d_weight, d_bias;
+};
+
+// c3: a 6 → 16 conv 5×5 whose weight slices (k, c) that Table I does not
+// connect are held at zero (their gradients are cleared after every
+// backward pass, so no optimiser moves them); a checkpoint with a non-zero
+// weight there is refused. Its summary counts the 1,516 trained parameters.
 template <typename T>
-T lenet1998_backward(LeNet1998<T>& net, LeNet1998Workspace<T>& ws, std::span<const int> labels);
+class TableConv final : public layers::Layer<T> {
+ public:
+  TableConv();
+  std::string describe() const override { return "conv 16@5x5, Table I connections"; }
+  Shape output_shape(const Shape& input) const override { return conv_.output_shape(input); }
+  void prepare(const Shape& input) override { conv_.prepare(input); }
+  void forward(TensorView<const T> x, TensorView<T> y, layers::Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  void parameters(const std::string& prefix, std::vector<layers::Parameter<T>>& out) override;
+  std::int64_t multiply_adds(const Shape& input) const override { return conv_.multiply_adds(input); }
+  std::int64_t workspace_bytes() const override { return conv_.workspace_bytes(); }
+  void summarize(const std::string& name, const Shape& input, int depth,
+                 std::vector<layers::SummaryRow>& rows) override;
+  bool sliceable() const override { return true; }
+  void check_values(const std::string& source) const override;
+  // Zeroes the disconnected slices of the weights and of their gradients.
+  void apply_table();
+  layers::Conv2d<T>& conv() { return conv_; }
 
-// Arg-max class of each example of the last forward pass.
+ private:
+  layers::Conv2d<T> conv_;
+};
+
+// ---- the network ---------------------------------------------------------------------
+// The paper's initialisation: every weight U(−2.4/F, 2.4/F), F the fan-in of
+// the unit it feeds (a C3 map's: 25 × the S2 maps Table I gives it; a
+// subsampling coefficient's: 4); biases 0.
 template <typename T>
-void lenet1998_predictions(const LeNet1998Workspace<T>& ws, std::span<int> out);
+layers::Network<T> lenet1998_network(Rng& rng);
 
-// ---- training and checkpoints (float) --------------------------------------------
-// Forward, loss, backward, one optimiser step. Returns the loss. Allocates
-// nothing once `ws` is sized for this batch size.
-float lenet1998_train_step(LeNet1998<float>& net, LeNet1998Workspace<float>& ws, ch05::Optimizer<float>& optimizer,
-                           TensorView<const float> x, std::span<const int> labels, double learning_rate);
-
-// Trains `net` with chapter 5's loop (ch05::train_model). options.l2 = λ > 0
-// adds chapter 5's penalty λ‖W‖² on the five conv and dense weight tensors
-// (never the biases or the subsampling coefficients); the paper used none.
-ch05::TrainResult train_lenet1998(LeNet1998<float>& net, const Dataset& train, const Dataset& validation,
-                                  const ch05::TrainOptions& options,
-                                  const std::function<void(const ch05::EpochRecord&)>& on_epoch = {});
-
-// Accuracy on `data` (N, 1, 28, 28); `confusion` (if given) becomes 10×10 counts [true][predicted].
-double evaluate_lenet1998(const LeNet1998<float>& net, const Dataset& data, std::int64_t batch_size = 500,
-                          std::vector<std::int64_t>* confusion = nullptr);
-
-// The fourteen tensors as safetensors (names and layouts above).
-void save_lenet1998(const std::filesystem::path& path, LeNet1998<float>& net);
-// Loads all fourteen (names and shapes checked; nothing else in the file).
-// A c3.weight with a non-zero weight where Table I has no connection is
-// rejected (nn::Error) and the network is left unchanged.
-void load_lenet1998(const std::filesystem::path& path, LeNet1998<float>& net);
+// Trained parameters (the paper's count: c3's disconnected weights are not
+// counted), 60,850; stored, 61,750.
+inline constexpr std::int64_t kLeNet1998Trained = 60850, kLeNet1998Stored = 61750;
 
 }  // namespace nn::ch08

@@ -3,18 +3,19 @@
 // It writes everything as float32 safetensors with PyTorch's names, so the
 // Python side needs nothing beyond torch:
 //
-//   gradients --out F    a LeNet-5 made by make_lenet5<float>(Rng(seed)) with
-//                        biases drawn uniform in [-0.1, 0.1) (so a bias layout
-//                        error would show), the first --batch training images,
-//                        one lenet5_forward + lenet5_backward. F holds the
+//   gradients --out F    the LeNet-5 ch08_lenet5 trains, lenet5_network<float>
+//                        (Rng(seed)), a list of layers, with biases drawn
+//                        uniform in [-0.1, 0.1) (so a bias layout error would
+//                        show), the first --batch training images, one
+//                        forward + backward pass. F holds the
 //                        weights (c1.weight, ..., output.bias), input (N, 1,
 //                        28, 28), labels (N, as floats), logits (N, 10), loss
 //                        (a scalar) and every gradient (grad.c1.weight, ...).
 //   forward --checkpoint C --out F
-//                        the same network saved with save_lenet5 as C, and its
+//                        the same network saved with layers::save as C, and its
 //                        forward pass on the batch: F holds input, labels, logits.
 //   logits --checkpoint C --input F --out G
-//                        load_lenet5(C) (a PyTorch state_dict written by hand),
+//                        layers::load(C) (a PyTorch state_dict written by hand),
 //                        the forward pass on F's "input": G holds logits.
 //
 // The data are the first --batch images of the Fashion-MNIST training set
@@ -26,8 +27,8 @@
 #include <string>
 #include <vector>
 
-#include "ch08/lenet5.hpp"
-#include "ch08/train.hpp"
+#include "ch08/lenet5_network.hpp"
+#include "layers/train.hpp"
 #include "nn/cli.hpp"
 #include "nn/dataset.hpp"
 #include "nn/error.hpp"
@@ -69,11 +70,12 @@ Batch first_batch(const std::string& dir, std::int64_t n, std::uint64_t seed) {
   return b;
 }
 
-LeNet5<float> make_net(std::uint64_t seed) {
+layers::Network<float> make_net(std::uint64_t seed) {
   Rng rng(seed);
-  LeNet5<float> net = make_lenet5<float>(rng);
-  for (Tensor<float>* bias : {&net.c1_b, &net.c3_b, &net.c5_b, &net.f6_b, &net.out_b})
-    for (float& v : bias->span()) v = static_cast<float>(rng.uniform(-0.1, 0.1));
+  layers::Network<float> net = lenet5_network<float>(rng);
+  for (auto& p : net.parameters())
+    if (p.name.ends_with(".bias"))
+      for (float& v : p.value) v = static_cast<float>(rng.uniform(-0.1, 0.1));
   return net;
 }
 
@@ -86,58 +88,56 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 8;
   std::int64_t batch = 64;
   auto* gradients = app.add_subcommand("gradients", "Weights, batch, logits, loss and every gradient of one step");
-  auto* forward = app.add_subcommand("forward", "save_lenet5 a network, and its logits on the batch");
-  auto* logits = app.add_subcommand("logits", "load_lenet5 a checkpoint, and its logits on a file's input");
+  auto* forward = app.add_subcommand("forward", "Save a network, and its logits on the batch");
+  auto* logits = app.add_subcommand("logits", "Load a checkpoint, and its logits on a file's input");
   for (auto* sub : {gradients, forward}) {
     sub->add_option("--data", data, "Folder with the MNIST-format files")->capture_default_str();
-    sub->add_option("--seed", seed, "Seed of make_lenet5 and of the biases")->capture_default_str();
+    sub->add_option("--seed", seed, "Seed of the weights and of the biases")->capture_default_str();
     sub->add_option("--batch", batch, "Images in the batch")->check(CLI::Range(1, 60000))->capture_default_str();
   }
   for (auto* sub : {gradients, forward, logits}) sub->add_option("--out", out, "safetensors file to write")->required();
-  forward->add_option("--checkpoint", checkpoint, "Where to save the network (save_lenet5)")->required();
-  logits->add_option("--checkpoint", checkpoint, "Checkpoint to load (load_lenet5)")->required()
+  forward->add_option("--checkpoint", checkpoint, "Where to save the network")->required();
+  logits->add_option("--checkpoint", checkpoint, "Checkpoint to load")->required()
       ->check(CLI::ExistingFile);
   logits->add_option("--input", input, "safetensors file with an 'input' tensor (N, 1, 28, 28)")->required()
       ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
   try {
     if (*logits) {
-      LeNet5<float> net = make_net(seed);
-      load_lenet5(checkpoint, net);
+      layers::Network<float> net = make_net(seed);
+      layers::load(checkpoint, net);
       SafetensorsFile file(input);
       if (!file.contains("input")) throw Error(input + ": no tensor 'input'");
       const std::vector<std::int64_t> shape = file.entries().at("input").shape;
       if (shape.size() != 4) throw Error(input + ": 'input' must be (N, 1, 28, 28)");
       Tensor<float> x(Shape{shape[0], shape[1], shape[2], shape[3]});
       file.read("input", shape, x.span());
-      LeNet5Workspace<float> ws;
-      lenet5_forward<float>(net, ws, x);
-      save_safetensors(out, {{"logits", dims(ws.logits.shape()), ws.logits.span()}});
-      std::printf("load_lenet5(%s), logits of %lld images → %s\n", checkpoint.c_str(),
+      const TensorView<const float> z = net.forward(x, layers::Mode::Eval);
+      save_safetensors(out, {{"logits", dims(z.shape()), z.span()}});
+      std::printf("load(%s), logits of %lld images → %s\n", checkpoint.c_str(),
                   static_cast<long long>(shape[0]), out.c_str());
       return 0;
     }
-    LeNet5<float> net = make_net(seed);
+    layers::Network<float> net = make_net(seed);
     const Batch b = first_batch(data, batch, seed);
-    LeNet5Workspace<float> ws;
     std::vector<NamedConstTensor> tensors = {
         {"input", dims(b.x.shape()), b.x.span()},
         {"labels", {batch}, std::span<const float>(b.label_values)},
     };
     if (*forward) {
-      save_lenet5(checkpoint, net);
-      lenet5_forward<float>(net, ws, b.x);
-      tensors.push_back({"logits", dims(ws.logits.shape()), ws.logits.span()});
+      layers::save(checkpoint, net);
+      const TensorView<const float> z = net.forward(b.x, layers::Mode::Eval);
+      tensors.push_back({"logits", dims(z.shape()), z.span()});
       save_safetensors(out, tensors);
-      std::printf("save_lenet5 → %s; logits of the batch → %s\n", checkpoint.c_str(), out.c_str());
+      std::printf("save → %s; logits of the batch → %s\n", checkpoint.c_str(), out.c_str());
       return 0;
     }
-    lenet5_forward<float>(net, ws, b.x);
-    const float loss = lenet5_backward<float>(net, ws, b.labels);
-    tensors.push_back({"logits", dims(ws.logits.shape()), ws.logits.span()});
+    const TensorView<const float> z = net.forward(b.x, layers::Mode::Train);
+    const float loss = net.backward(b.labels);
+    tensors.push_back({"logits", dims(z.shape()), z.span()});
     tensors.push_back({"loss", {}, std::span<const float>(&loss, 1)});
     // The names are kept alive here: NamedConstTensor copies them, the spans point into net.
-    for (auto& p : net.params()) {
+    for (auto& p : net.parameters()) {
       tensors.push_back({p.name, dims(p.value.shape()), p.value.span()});
       tensors.push_back({"grad." + p.name, dims(p.grad.shape()), p.grad.span()});
     }

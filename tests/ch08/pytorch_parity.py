@@ -2,14 +2,14 @@
 """Chapter 8 against PyTorch: our float LeNet-5 and the reference module of
 bench/pytorch_lenet5.py (imported, not copied) compute the same thing.
 
-  gradients    From the same weights (make_lenet5<float>(Rng(8)), biases drawn
+  gradients    From the same weights (lenet5_network<float>(Rng(8)), biases drawn
                in [-0.1, 0.1)) and the same batch (the first 64 Fashion-MNIST
                training images), one forward + backward: the logits, the loss
                and every parameter gradient agree with PyTorch's float32 ones.
-  checkpoints  Our save_lenet5 file loads into PyTorch (load_state_dict,
+  checkpoints  Our layers::save file loads into PyTorch (load_state_dict,
                strict) and gives our logits; a PyTorch state_dict, trained a
                little and written as safetensors by hand (below), loads with
-               load_lenet5 and gives PyTorch's logits, and `ch08_lenet5 --eval`
+               layers::load and gives PyTorch's logits, and `ch08_lenet5 --eval`
                gives PyTorch's test accuracy.
 
 Agreement, per tensor:  rel = max_i |ours_i - torch_i| / max_i |torch_i|  < 1e-4.
@@ -236,7 +236,7 @@ def checkpoints(args, work):
     x = ours["input"]
     net = ref.LeNet5()
     net.load_state_dict(ref.load_safetensors(ours_ckpt))  # strict
-    print(f"\nours -> PyTorch: save_lenet5's {os.path.basename(ours_ckpt)} in load_state_dict, "
+    print(f"\nours -> PyTorch: layers::save's {os.path.basename(ours_ckpt)} in load_state_dict, "
           f"logits of the batch {tuple(x.shape)}")
     table = Table(torch)
     with torch.no_grad():

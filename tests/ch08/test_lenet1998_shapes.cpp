@@ -1,62 +1,24 @@
-// Chapter 8 (not exercises): the 1998 LeNet-5's new pieces and bookkeeping.
-// Its parameter count (60,850: the paper's 60,000 without the RBF layer, plus
-// the dense output), per-layer table, PyTorch names, Table I, the scaled
-// tanh's values and derivative, the trainable subsampling (a worked example
-// and finite differences), and its checkpoints. Nothing here runs an
-// exercised layer's backward pass, so these pass in every build.
+// Chapter 8 (not exercises): the 1998 LeNet-5's new pieces: Table I and
+// the initialisation it implies, the scaled tanh's values and derivative,
+// the trainable subsampling (a worked example and finite differences), each
+// of the paper's layers through the layer interface. Its counts, names and
+// checkpoints are in tests/layers/. Nothing here runs an exercised layer's
+// backward pass, so these pass in every build.
 #include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include "ch08/lenet1998.hpp"
 #include "nn/error.hpp"
 #include "nn/gradcheck.hpp"
+#include "layer_check.hpp"
 #include "test_util.hpp"
 
 using namespace nn;
 using namespace nn::ch08;
-
-TEST_CASE("LeNet-5 1998 has 60,850 trainable parameters, counted per layer", "[ch08][lenet1998]") {
-  Rng rng(90);
-  const LeNet1998<float> net = make_lenet1998<float>(rng);
-  CHECK(net.parameter_count() == 60850);
-  CHECK(net.stored_count() == 61750);  // + c3's 900 disconnected weights, held at zero
-  std::vector<std::string> outputs;
-  std::vector<std::int64_t> counts;
-  std::int64_t total = 0;
-  for (const LayerRow& r : lenet1998_layers(net)) {
-    outputs.push_back(r.output);
-    counts.push_back(r.parameters);
-    total += r.parameters;
-  }
-  CHECK(outputs == std::vector<std::string>{"1x32x32", "6x28x28", "6x14x14", "16x10x10", "16x5x5", "120x1x1", "84",
-                                            "10"});
-  // The paper's counts: C1 156, S2 12, C3 1,516, S4 32, C5 48,120, F6 10,164.
-  CHECK(counts == std::vector<std::int64_t>{0, 156, 12, 1516, 32, 48120, 10164, 850});
-  CHECK(total == 60850);
-}
-
-TEST_CASE("LeNet-5 1998 parameters carry PyTorch's names and layouts", "[ch08][lenet1998]") {
-  Rng rng(91);
-  LeNet1998<float> net = make_lenet1998<float>(rng);
-  std::vector<std::string> names, shapes;
-  for (const auto& p : net.params()) {
-    names.push_back(p.name);
-    shapes.push_back(p.value.shape().str());
-    CHECK(p.grad.shape() == p.value.shape());
-  }
-  CHECK(names == std::vector<std::string>{"c1.weight", "c1.bias", "s2.weight", "s2.bias", "c3.weight", "c3.bias",
-                                          "s4.weight", "s4.bias", "c5.weight", "c5.bias", "f6.weight", "f6.bias",
-                                          "output.weight", "output.bias"});
-  CHECK(shapes == std::vector<std::string>{"[6, 1, 5, 5]", "[6]", "[6]", "[6]", "[16, 6, 5, 5]", "[16]", "[16]",
-                                           "[16]", "[120, 16, 5, 5]", "[120]", "[84, 120]", "[84]", "[10, 84]",
-                                           "[10]"});
-}
 
 TEST_CASE("LeNet-5 1998 c3 follows Table I and starts with its disconnected weights at zero", "[ch08][lenet1998]") {
   // Table I, column by column: the S2 maps each C3 map sees.
@@ -66,7 +28,8 @@ TEST_CASE("LeNet-5 1998 c3 follows Table I and starts with its disconnected weig
                                               {0, 1, 2, 3, 4, 5}};
   CHECK(c3_connections() == 60);
   Rng rng(92);
-  const LeNet1998<float> net = make_lenet1998<float>(rng);
+  layers::Network<float> net = lenet1998_network<float>(rng);
+  const TensorView<const float> c3_w = test::parameter(net, "c3.weight").value;
   for (int k = 0; k < kC3Maps; ++k) {
     std::vector<int> maps;
     for (int c = 0; c < kS2Maps; ++c) {
@@ -74,13 +37,13 @@ TEST_CASE("LeNet-5 1998 c3 follows Table I and starts with its disconnected weig
       if (connected) maps.push_back(c);
       bool any_nonzero = false;
       for (int i = 0; i < 5; ++i)
-        for (int j = 0; j < 5; ++j) any_nonzero = any_nonzero || net.c3_w(k, c, i, j) != 0.0f;
+        for (int j = 0; j < 5; ++j) any_nonzero = any_nonzero || c3_w(k, c, i, j) != 0.0f;
       INFO("C3 map " << k << ", S2 map " << c);
       CHECK(any_nonzero == connected);
       // The paper's initialisation: U(±2.4/F), F = 25 × the maps seen.
       const float bound = 2.4f / static_cast<float>(25 * seen[static_cast<std::size_t>(k)].size());
       for (int i = 0; i < 5; ++i)
-        for (int j = 0; j < 5; ++j) CHECK(std::abs(net.c3_w(k, c, i, j)) <= bound);
+        for (int j = 0; j < 5; ++j) CHECK(std::abs(c3_w(k, c, i, j)) <= bound);
     }
     CHECK(maps == seen[static_cast<std::size_t>(k)]);
   }
@@ -166,31 +129,14 @@ TEST_CASE("trainable subsampling: a worked example and finite differences", "[ch
   test::require_gradient(check_gradient("bias", b.span(), d_b.span(), loss));
 }
 
-TEST_CASE("LeNet-5 1998 checkpoints round-trip and reject weights outside Table I", "[ch08][lenet1998]") {
-  const auto dir = std::filesystem::temp_directory_path() / ("nn_lenet1998_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  struct Cleanup {
-    std::filesystem::path p;
-    ~Cleanup() { std::filesystem::remove_all(p); }
-  } cleanup{dir};
-  Rng rng(94);
-  LeNet1998<float> net = make_lenet1998<float>(rng), other = make_lenet1998<float>(rng);
-  for (float& v : net.s2_b.span()) v = static_cast<float>(rng.uniform(-1, 1));
-  save_lenet1998(dir / "a.safetensors", net);
-  load_lenet1998(dir / "a.safetensors", other);
-  auto want = net.params();
-  auto got = other.params();
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    INFO(want[i].name);
-    CHECK(std::vector<float>(got[i].value.span().begin(), got[i].value.span().end()) ==
-          std::vector<float>(want[i].value.span().begin(), want[i].value.span().end()));
-  }
-  // A weight where Table I has no connection (C3 map 0 does not see S2 map 3).
-  LeNet1998<float> bad = net;
-  bad.c3_w(0, 3, 2, 2) = 0.5f;
-  save_lenet1998(dir / "bad.safetensors", bad);
-  LeNet1998<float> target = make_lenet1998<float>(rng);
-  const std::vector<float> before(target.c1_w.span().begin(), target.c1_w.span().end());
-  CHECK_THROWS_WITH(load_lenet1998(dir / "bad.safetensors", target), Catch::Contains("Table I"));
-  CHECK(std::vector<float>(target.c1_w.span().begin(), target.c1_w.span().end()) == before);  // unchanged
+TEST_CASE("the 1998 LeNet-5's own layers: gradients through the layer interface match finite differences",
+          "[ch08][lenet1998]") {
+  Rng rng(95);
+  PaperInput<double> input;
+  CHECK(input.output_shape(Shape{2, 1, 28, 28}) == (Shape{2, 1, 32, 32}));
+  test::check_layer(input, Shape{2, 1, 6, 5}, rng);
+  ScaledTanh<double> f;
+  test::check_layer(f, Shape{2, 3, 4, 4}, rng);
+  Subsampling<double> s2(3);
+  CHECK(test::check_layer(s2, Shape{2, 3, 6, 4}, rng) == std::vector<std::string>{"x", "weight", "bias"});
 }

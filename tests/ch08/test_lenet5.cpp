@@ -1,12 +1,13 @@
-// Chapter 8 math, the whole LeNet-5: every parameter's gradient by finite
-// differences in double, and a training step that allocates no tensor.
+// Chapter 8 math, the whole hand-wired LeNet-5: every parameter's gradient
+// by finite differences in double, and a training step that allocates no
+// tensor. (LeNet-5 as a list of layers: tests/layers/.)
 // These tests need exercise 8.1 and the layers it wires (2.2, 3.1, 6.2,
 // 7.1, 7.2, 7.5 and the softmax cross-entropy of chapter 2).
 #include <vector>
 
 #include <catch2/catch.hpp>
 
-#include "ch08/train.hpp"
+#include "ch08/lenet5.hpp"
 #include "nn/gradcheck.hpp"
 #include "nn/threads.hpp"
 #include "test_util.hpp"

@@ -39,7 +39,8 @@ void add_common_options(CLI::App& app, CommonOptions& options);
 
 // The flags the training programs (chapters 5, 7 and 8) share: --data,
 // --optimizer, --momentum, --lr, --l2, --epochs, --batch, --schedule,
-// --step, --threads, --validation, --limit-train. A program's options
+// --step, --patience, --mirror, --shift, --threads, --validation,
+// --limit-train, --checkpoint-out, --resume. A program's options
 // derive from this and set their own defaults in the constructor:
 //
 //   struct Options : nn::cli::TrainingFlags {
@@ -57,9 +58,14 @@ struct TrainingFlags {
   std::int64_t batch = 64;
   std::string schedule = "step";  // none, step, plateau
   int step = 1;                   // epochs between step-decay cuts
+  int patience = 0;               // early stopping (0: off)
+  bool mirror = false;            // augmentation: random left-right mirror
+  int shift = 0;                  // augmentation: random shifts of up to N pixels
   int threads = 1;
   std::int64_t validation = 5000;
   std::int64_t limit_train = 0;   // 0: the whole training set
+  std::string checkpoint_out;     // "": OUT/checkpoint.safetensors
+  std::string resume;             // a checkpoint to resume from ("": none)
 };
 
 void add_training_flags(CLI::App& app, TrainingFlags& flags);

@@ -32,6 +32,12 @@ struct SingleChannelConv {
   int pad = 0;                // P
   int out_h() const { return height + 2 * pad - kernel + 1; }
   int out_w() const { return width + 2 * pad - kernel + 1; }
+  // The shapes the AVX-512 kernels take (at most 8 filters, F = 3 or 5,
+  // output rows of at most 32, a padded row within the kernel's 48-float
+  // copy); others run the scalar loops.
+  bool fits_vector_kernel() const {
+    return filters <= 8 && (kernel == 3 || kernel == 5) && out_w() <= 32 && width + 2 * pad <= 48;
+  }
 };
 
 namespace kernels {
@@ -61,5 +67,9 @@ void conv_single_forward(const float* x, std::int64_t n, const SingleChannelConv
                          float* y);
 void conv_single_backward(const float* x, const float* dy, std::int64_t n, const SingleChannelConv& s, float* d_w,
                           float* d_b);
+// Whether conv_single_forward and _backward run their vector kernels for this
+// shape at the current SIMD level; otherwise they run the scalar loops, and a
+// caller with a faster route (im2col + GEMM) should take it.
+bool conv_single_vectorised(const SingleChannelConv& s);
 
 }  // namespace nn

@@ -76,11 +76,13 @@ class SafetensorsFile {
 };
 
 // Loads every tensor of `slots` from `path`, all or nothing: names, dtypes
-// and shapes are checked for all of them before any is written. Tensors in
-// the file that no slot asks for are an error unless `allow_extra`.
-// Returns the file's metadata.
+// and shapes are checked for all of them before any is written. A tensor in
+// the file that no slot asks for is an error, unless its name starts with a
+// non-empty `ignored_prefix` (a checkpoint's "optimizer." state, when only
+// the weights are wanted). Returns the file's metadata.
 std::map<std::string, std::string> load_safetensors(const std::filesystem::path& path,
-                                                    const std::vector<NamedTensor>& slots, bool allow_extra = false);
+                                                    const std::vector<NamedTensor>& slots,
+                                                    const std::string& ignored_prefix = "");
 
 std::string shape_string(const std::vector<std::int64_t>& shape);
 

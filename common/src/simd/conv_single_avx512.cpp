@@ -29,7 +29,8 @@ namespace {
 constexpr int kRow = 64;  // floats per row of the padded copy
 
 bool fits(const SingleChannelConv& s) {
-  return s.filters <= 8 && (s.kernel == 3 || s.kernel == 5) && s.out_w() <= 32 && s.width + 2 * s.pad <= kRow - 16;
+  static_assert(kRow - 16 == 48, "SingleChannelConv::fits_vector_kernel assumes rows of 64 floats");
+  return s.fits_vector_kernel();
 }
 
 // The image zero-padded into buf: rows of kRow floats, P rows and columns of

@@ -105,6 +105,10 @@ void conv_single_forward(const float* x, std::int64_t n, const SingleChannelConv
   kernels::conv_single_forward_for(simd_level())(x, n, s, w, b, y);
 }
 
+bool conv_single_vectorised(const SingleChannelConv& s) {
+  return simd_level() == SimdLevel::Avx512 && s.fits_vector_kernel();
+}
+
 void conv_single_backward(const float* x, const float* dy, std::int64_t n, const SingleChannelConv& s, float* d_w,
                           float* d_b) {
   check("conv_single_backward", n, s);

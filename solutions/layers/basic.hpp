@@ -1,0 +1,166 @@
+// basic.hpp — the layers: each wraps a chapter's forward/backward pair.
+//
+//   Dense        ch03 dense_forward / dense_backward         weight (out, in), bias (out)
+//   Conv2d       ch06 conv2d_forward / ch07 conv2d_backward, or a direct
+//                kernel where the geometry allows (conv_routes.hpp)
+//                                                            weight (K, C/G, F_h, F_w), bias (K) or none
+//   Activation   ch02 activation_forward / _backward (sigmoid, tanh, ReLU, leaky ReLU, ELU, |z|, identity)
+//   MaxPool2d    ch07 maxpool2d_forward / _backward (any window and stride; the arg-max map is its cache)
+//   AvgPool2d    ch07 avgpool2d_forward / _backward (2×2/2 in float runs nn/pool.hpp's kernels)
+//   Flatten      (N, C, H, W) → (N, C·H·W)
+//   Dropout      ch05 dropout_forward / dropout_backward (the mask is its cache)
+// Nothing of the math is written here: a layer only sizes its buffers and
+// calls the pair. Derivations: the chapter of each pair, and
+// chapters/ch07_cnn/README.md for the layer interface.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "ch02/activations.hpp"
+#include "ch06/conv.hpp"
+#include "ch07/pooling.hpp"
+#include "layers/conv_routes.hpp"
+#include "layers/layer.hpp"
+
+namespace nn::layers {
+
+// z = x Θᵀ + b on the flattened input: x (N, in) or (N, C, H, W) with C·H·W = in.
+template <typename T>
+class Dense final : public Layer<T> {
+ public:
+  Dense(std::int64_t in_features, std::int64_t out_features);
+  std::string describe() const override;
+  Shape output_shape(const Shape& input) const override;
+  void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  void parameters(const std::string& prefix, std::vector<Parameter<T>>& out) override;
+  void initialize(Init init, Rng& rng) override;
+  std::int64_t multiply_adds(const Shape& input) const override;
+  bool sliceable() const override { return true; }
+
+  Tensor<T> weight, bias, d_weight, d_bias;  // (out, in), (out)
+};
+
+struct Conv2dSpec {
+  int in_channels = 1, out_channels = 1;
+  int kernel_h = 3, kernel_w = 3;
+  int stride = 1, pad = 0, dilation = 1, groups = 1;
+  bool bias = true;
+  // A square kernel F×F.
+  static Conv2dSpec square(int in, int out, int kernel, int stride = 1, int pad = 0) {
+    return {in, out, kernel, kernel, stride, pad, 1, 1, true};
+  }
+};
+
+// Convolution (cross-correlation) of chapter 6, any stride, padding,
+// dilation and groups. The input's H and W are learned at prepare(); the
+// route (im2col + GEMM or a direct kernel) is chosen there from the geometry.
+template <typename T>
+class Conv2d final : public Layer<T> {
+ public:
+  explicit Conv2d(const Conv2dSpec& spec);
+  std::string describe() const override;
+  Shape output_shape(const Shape& input) const override;
+  void prepare(const Shape& input) override;
+  void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  void parameters(const std::string& prefix, std::vector<Parameter<T>>& out) override;
+  void initialize(Init init, Rng& rng) override;
+  std::int64_t multiply_adds(const Shape& input) const override;
+  std::int64_t workspace_bytes() const override;
+  bool sliceable() const override { return true; }
+  const ch06::Conv2dGeometry& geometry() const { return conv_.geometry; }
+  ConvRoute route() const { return conv_.route; }
+
+  Conv2dSpec spec;
+  Tensor<T> weight, bias, d_weight, d_bias;  // (K, C/G, F_h, F_w), (K) or empty
+
+ private:
+  ch06::Conv2dGeometry geometry_for(const Shape& input) const;
+  ConvRunner<T> conv_;
+};
+
+// Any activation of chapter 2, element by element.
+template <typename T>
+class Activation final : public Layer<T> {
+ public:
+  explicit Activation(ch02::Activation g) : g_(g) {}
+  std::string describe() const override { return ch02::name(g_); }
+  Shape output_shape(const Shape& input) const override { return input; }
+  void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  bool sliceable() const override { return true; }
+
+ private:
+  ch02::Activation g_;
+};
+
+// Max pooling, F_h×F_w windows moved by S (overlapping when S < F).
+template <typename T>
+class MaxPool2d final : public Layer<T> {
+ public:
+  explicit MaxPool2d(ch07::Pool2dGeometry pool) : pool_(pool) {}
+  std::string describe() const override;
+  Shape output_shape(const Shape& input) const override;
+  void prepare(const Shape& input) override;
+  void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  std::int64_t workspace_bytes() const override;
+  // Not sliceable: the arg-max map of a slice would be overwritten by the next.
+
+ private:
+  ch07::Pool2dGeometry pool_;
+  Tensor<std::int32_t> argmax_;  // (N, C, O_h, O_w): where each maximum came from
+};
+
+// Average pooling, F_h×F_w windows moved by S.
+template <typename T>
+class AvgPool2d final : public Layer<T> {
+ public:
+  explicit AvgPool2d(ch07::Pool2dGeometry pool) : pool_(pool) {}
+  std::string describe() const override;
+  Shape output_shape(const Shape& input) const override;
+  void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  std::int64_t multiply_adds(const Shape& input) const override;
+  bool sliceable() const override { return true; }
+
+ private:
+  ch07::Pool2dGeometry pool_;
+};
+
+// (N, C, H, W) → (N, C·H·W), the same values in (c, h, w) order.
+template <typename T>
+class Flatten final : public Layer<T> {
+ public:
+  std::string describe() const override { return "flatten"; }
+  Shape output_shape(const Shape& input) const override;
+  void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  bool sliceable() const override { return true; }
+};
+
+// Inverted dropout: in Train mode each value is kept with probability 1 − p
+// and scaled by 1/(1 − p); in Eval mode y = x.
+template <typename T>
+class Dropout final : public Layer<T> {
+ public:
+  explicit Dropout(double p = 0.5);
+  std::string describe() const override;
+  Shape output_shape(const Shape& input) const override { return input; }
+  void prepare(const Shape& input) override;
+  void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  std::int64_t workspace_bytes() const override;
+  void seed(std::uint64_t seed) override { rng_ = Rng(seed); }
+
+ private:
+  double p_;
+  Rng rng_{0};
+  Tensor<T> mask_;  // 0 or 1/(1 − p) per value (Train); unused in Eval
+  Mode last_mode_ = Mode::Eval;
+};
+
+}  // namespace nn::layers
