@@ -66,10 +66,11 @@ void print_network(Network<float>& net, const std::string& variant, std::int64_t
   layers::print_summary(net, batch);
   if (variant == "1998")
     std::printf("(LeNet-5 as in LeCun et al. 1998: f = 1.7159 tanh(2a/3) after every layer but the output; c3 connects\n"
-                " 60 of its 96 (map, S2 map) pairs as in Table I (c3.weight holds 2,400 weights, the 900 of the other\n"
-                " 36 pairs held at zero: %lld trained parameters of %lld stored); s2, s4: a trainable coefficient and\n"
-                " bias per map; a dense softmax output instead of the paper's RBF units)\n",
-                static_cast<long long>(kLeNet1998Trained), static_cast<long long>(net.parameter_count()));
+                " 60 of its 96 (map, S2 map) pairs as in Table I: c3.weight holds 2,400 weights, the 900 of the other\n"
+                " 36 pairs held at zero, so %lld values are stored for the %lld trained parameters counted above;\n"
+                " s2, s4: a trainable coefficient and bias per map; a dense softmax output instead of the paper's RBF\n"
+                " units)\n",
+                static_cast<long long>(net.parameter_count()), static_cast<long long>(kLeNet1998Trained));
 }
 
 // The class names of the data: Fashion-MNIST's (or digits, for MNIST).

@@ -98,10 +98,12 @@ void save_checkpoint(const std::filesystem::path& path, const std::vector<Checkp
   std::vector<NamedConstTensor> tensors;
   for (const auto& t : model) tensors.push_back({t.name, dims_of(t.value.shape()), t.value.span()});
   SaveOptions save;
-  save.metadata = {{"architecture", architecture},
-                   {"next_epoch", std::to_string(state.next_epoch)},
-                   {"learning_rate", std::to_string(state.learning_rate)},
-                   {"seed", std::to_string(seed)}};
+  save.metadata = {{"architecture", architecture}};
+  if (optimizer || state.next_epoch > 0) {  // where training stands: a checkpoint, not only weights
+    save.metadata["next_epoch"] = std::to_string(state.next_epoch);
+    save.metadata["learning_rate"] = std::to_string(state.learning_rate);
+    save.metadata["seed"] = std::to_string(seed);
+  }
   if (optimizer) {
     for (auto& s : optimizer->state())
       tensors.push_back({"optimizer." + s.name, dims_of(s.value.shape()), s.value.span()});

@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "ch02/activations.hpp"
@@ -39,6 +40,7 @@ class Dense final : public Layer<T> {
   void initialize(Init init, Rng& rng) override;
   std::int64_t multiply_adds(const Shape& input) const override;
   bool sliceable() const override { return true; }
+  std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<Dense>(*this); }
 
   Tensor<T> weight, bias, d_weight, d_bias;  // (out, in), (out)
 };
@@ -71,6 +73,7 @@ class Conv2d final : public Layer<T> {
   std::int64_t multiply_adds(const Shape& input) const override;
   std::int64_t workspace_bytes() const override;
   bool sliceable() const override { return true; }
+  std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<Conv2d>(*this); }
   const ch06::Conv2dGeometry& geometry() const { return conv_.geometry; }
   ConvRoute route() const { return conv_.route; }
 
@@ -92,6 +95,7 @@ class Activation final : public Layer<T> {
   void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
   bool sliceable() const override { return true; }
+  std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<Activation>(*this); }
 
  private:
   ch02::Activation g_;
@@ -126,6 +130,7 @@ class AvgPool2d final : public Layer<T> {
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
   std::int64_t multiply_adds(const Shape& input) const override;
   bool sliceable() const override { return true; }
+  std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<AvgPool2d>(*this); }
 
  private:
   ch07::Pool2dGeometry pool_;
@@ -140,6 +145,7 @@ class Flatten final : public Layer<T> {
   void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
   bool sliceable() const override { return true; }
+  std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<Flatten>(*this); }
 };
 
 // Inverted dropout: in Train mode each value is kept with probability 1 − p

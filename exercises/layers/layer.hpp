@@ -41,6 +41,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -131,8 +132,13 @@ class Layer {
   virtual void summarize(const std::string& name, const Shape& input, int depth, std::vector<SummaryRow>& rows);
   // Whether the layer can run a batch slice by slice through one cache:
   // true when backward on a slice needs only that slice's x, y, dy and what
-  // the layer can rebuild from them (Sequential::run_in_slices).
+  // the layer can rebuild from them (Sequential::run_in_slices). A
+  // sliceable layer also gives a copy of itself (clone), so that several
+  // threads can each run their own slices.
   virtual bool sliceable() const { return false; }
+  // A copy: the same parameters and settings, its own gradients and caches
+  // (nullptr where the layer cannot be copied).
+  virtual std::unique_ptr<Layer> clone() const { return nullptr; }
   // Reseeds the layer's random stream (dropout), so that an epoch draws the
   // same masks in a resumed run.
   virtual void seed(std::uint64_t seed) { (void)seed; }

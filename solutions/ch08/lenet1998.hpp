@@ -60,6 +60,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "layers/basic.hpp"
 #include "layers/network.hpp"
@@ -117,6 +118,7 @@ class PaperInput final : public layers::Layer<T> {
   void forward(TensorView<const T> x, TensorView<T> y, layers::Mode mode) override;
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
   bool sliceable() const override { return true; }
+  std::unique_ptr<layers::Layer<T>> clone() const override { return std::make_unique<PaperInput>(*this); }
 };
 
 // f = 1.7159 tanh(2a/3), element by element.
@@ -128,6 +130,7 @@ class ScaledTanh final : public layers::Layer<T> {
   void forward(TensorView<const T> x, TensorView<T> y, layers::Mode mode) override;
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
   bool sliceable() const override { return true; }
+  std::unique_ptr<layers::Layer<T>> clone() const override { return std::make_unique<ScaledTanh>(*this); }
 };
 
 // Trainable subsampling 2×2/2 of C maps: weight (C) coefficients, bias (C).
@@ -143,6 +146,7 @@ class Subsampling final : public layers::Layer<T> {
   void parameters(const std::string& prefix, std::vector<layers::Parameter<T>>& out) override;
   std::int64_t multiply_adds(const Shape& input) const override;
   bool sliceable() const override { return true; }
+  std::unique_ptr<layers::Layer<T>> clone() const override { return std::make_unique<Subsampling>(*this); }
 
   Tensor<T> weight, bias, d_weight, d_bias;
 };
@@ -166,6 +170,7 @@ class TableConv final : public layers::Layer<T> {
   void summarize(const std::string& name, const Shape& input, int depth,
                  std::vector<layers::SummaryRow>& rows) override;
   bool sliceable() const override { return true; }
+  std::unique_ptr<layers::Layer<T>> clone() const override { return std::make_unique<TableConv>(*this); }
   void check_values(const std::string& source) const override;
   // Zeroes the disconnected slices of the weights and of their gradients.
   void apply_table();

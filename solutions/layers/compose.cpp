@@ -5,6 +5,7 @@
 #include <string>
 
 #include "nn/error.hpp"
+#include "nn/threads.hpp"
 
 namespace nn::layers {
 
@@ -104,23 +105,65 @@ Shape Sequential<T>::output_shape(const Shape& input) const {
 
 template <typename T>
 void Sequential<T>::prepare(const Shape& input) {
-  if (prepared_ == input && prepared_.rank() > 0) return;
+  const int threads = slice_ > 0 ? std::max(1, num_threads()) : 0;
+  if (prepared_ == input && prepared_.rank() > 0 && prepared_threads_ == threads) return;
   if (children_.empty()) throw Error("Sequential: no layers");
   const std::int64_t n = input[0];
   const std::int64_t rows = slice_ > 0 ? std::min(n, slice_) : n;  // images a child sees at once
   outputs_.resize(children_.size() - 1);
-  deltas_.resize(children_.size() - 1);
+  main_.layers.clear();
+  main_.deltas.resize(children_.size() - 1);
   Shape s = input;
   for (std::size_t i = 0; i < children_.size(); ++i) {
+    main_.layers.push_back(children_[i].layer.get());
     children_[i].layer->prepare(with_batch(s, rows));
     s = children_[i].layer->output_shape(s);
     if (i + 1 < children_.size()) {
       if (!(outputs_[i].shape() == s)) outputs_[i] = Tensor<T>(s);
       const Shape d = with_batch(s, rows);
-      if (!(deltas_[i].shape() == d)) deltas_[i] = Tensor<T>(d);
+      if (!(main_.deltas[i].shape() == d)) main_.deltas[i] = Tensor<T>(d);
     }
   }
+  if (slice_ > 0) prepare_replicas(input, rows);
   prepared_ = input;
+  prepared_threads_ = threads;
+}
+
+template <typename T>
+void Sequential<T>::prepare_replicas(const Shape& input, std::int64_t rows) {
+  // Slices run on the replicas only: one per thread, copies of the children.
+  const auto threads = static_cast<std::size_t>(std::max(1, num_threads()));
+  replicas_.resize(threads);
+  params_.clear();
+  for (Child& c : children_) c.layer->parameters("", params_);
+  for (Replica& r : replicas_) {
+    if (r.owned.size() != children_.size()) {
+      r.owned.clear();
+      for (const Child& c : children_) {
+        r.owned.push_back(c.layer->clone());
+        if (!r.owned.back())
+          throw Error("Sequential: '" + c.name + "' (" + c.layer->describe() + ") cannot be copied for slices");
+      }
+    }
+    r.chain.layers.clear();
+    r.params.clear();
+    Shape s = input;
+    for (std::size_t i = 0; i < r.owned.size(); ++i) {
+      r.chain.layers.push_back(r.owned[i].get());
+      r.owned[i]->prepare(with_batch(s, rows));
+      r.owned[i]->parameters("", r.params);
+      s = r.owned[i]->output_shape(s);
+    }
+    r.chain.deltas.resize(main_.deltas.size());
+    for (std::size_t i = 0; i < main_.deltas.size(); ++i)
+      if (!(r.chain.deltas[i].shape() == main_.deltas[i].shape())) r.chain.deltas[i] = Tensor<T>(main_.deltas[i].shape());
+  }
+  slice_grads_.resize(static_cast<std::size_t>(slices(input[0])));
+  for (auto& sums : slice_grads_) {
+    sums.resize(params_.size());
+    for (std::size_t p = 0; p < params_.size(); ++p)
+      if (!(sums[p].shape() == params_[p].grad.shape())) sums[p] = Tensor<T>(params_[p].grad.shape());
+  }
 }
 
 template <typename T>
@@ -141,45 +184,58 @@ TensorView<T> Sequential<T>::output_of(std::size_t i, TensorView<T> y, std::int6
 }
 
 template <typename T>
-void Sequential<T>::forward_rows(TensorView<const T> x, TensorView<T> y, std::int64_t b0, std::int64_t b1, Mode mode) {
-  for (std::size_t i = 0; i < children_.size(); ++i)
-    children_[i].layer->forward(input_of(i, x, b0, b1), output_of(i, y, b0, b1), mode);
+void Sequential<T>::forward_rows(Chain& chain, TensorView<const T> x, TensorView<T> y, std::int64_t b0,
+                                 std::int64_t b1, Mode mode) {
+  for (std::size_t i = 0; i < chain.layers.size(); ++i)
+    chain.layers[i]->forward(input_of(i, x, b0, b1), output_of(i, y, b0, b1), mode);
 }
 
 template <typename T>
 void Sequential<T>::forward(TensorView<const T> x, TensorView<T> y, Mode mode) {
   prepare(x.shape());
-  const std::int64_t n = x.dim(0), step = slice_ > 0 ? slice_ : std::max<std::int64_t>(n, 1);
-  for (std::int64_t b0 = 0; b0 < n; b0 += step) forward_rows(x, y, b0, std::min(n, b0 + step), mode);
+  const std::int64_t n = x.dim(0);
+  if (slice_ == 0) {
+    forward_rows(main_, x, y, 0, n, mode);
+    return;
+  }
+  // The replicas take the children's current parameters, then the threads
+  // take the slices in order, each with its own replica.
+  for (Replica& r : replicas_)
+    for (std::size_t p = 0; p < params_.size(); ++p)
+      std::copy(params_[p].value.begin(), params_[p].value.end(), r.params[p].value.begin());
+  parallel_for(slices(n), 1, [&](std::int64_t k0, std::int64_t k1) {
+    Replica& r = replicas_[static_cast<std::size_t>(thread_index())];
+    for (std::int64_t k = k0; k < k1; ++k) forward_rows(r.chain, x, y, k * slice_, std::min(n, (k + 1) * slice_), mode);
+  });
 }
 
 template <typename T>
-void Sequential<T>::backward_rows(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
+void Sequential<T>::backward_rows(Chain& chain, TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                                   TensorView<T> dx, std::int64_t b0, std::int64_t b1) {
   const std::int64_t m = b1 - b0;
-  const std::size_t last = children_.size() - 1;
+  const std::size_t last = chain.layers.size() - 1;
   // BEGIN EXERCISE 7.8 (Sequential backward: the children in reverse)
-  //! The forward pass was out_i = child_i(in_i), in_0 = x, in_{i+1} = out_i, out_last = y.
-  //! Walk the children from the last to the first. Child i gets
+  //! The forward pass was out_i = layer_i(in_i), in_0 = x, in_{i+1} = out_i, out_last = y.
+  //! Walk chain.layers from the last to the first. Layer i gets
   //!   in  = input_of(i, x, b0, b1)                   its input
-  //!   out = the last child: y.rows(b0, b1); else outputs_[i].view().rows(b0, b1)
-  //!   d_out = the last child: dy.rows(b0, b1); else first_rows(deltas_[i], m)
-  //!   d_in  = the first child: dx.rows(b0, b1), or an empty view when dx is empty;
-  //!           else first_rows(deltas_[i - 1], m), which must be zeroed first
+  //!   out = the last layer: y.rows(b0, b1); else outputs_[i].view().rows(b0, b1)
+  //!   d_out = the last layer: dy.rows(b0, b1); else first_rows(chain.deltas[i], m)
+  //!   d_in  = the first layer: dx.rows(b0, b1), or an empty view when dx is empty;
+  //!           else first_rows(chain.deltas[i - 1], m), which must be zeroed first
   //!           (backward ADDS into it)
-  //! and turns d_out into d_in: children_[i].layer->backward(in, out, d_out, d_in).
+  //! and turns d_out into d_in: chain.layers[i]->backward(in, out, d_out, d_in).
   for (std::size_t k = 0; k <= last; ++k) {
     const std::size_t i = last - k;
     const TensorView<const T> out = i == last ? y.rows(b0, b1) : outputs_[i].view().rows(b0, b1);
-    const TensorView<const T> d_out = i == last ? dy.rows(b0, b1) : first_rows(deltas_[i], m);
+    const TensorView<const T> d_out = i == last ? dy.rows(b0, b1) : first_rows(chain.deltas[i], m);
     TensorView<T> d_in;
     if (i > 0) {
-      d_in = first_rows(deltas_[i - 1], m);
+      d_in = first_rows(chain.deltas[i - 1], m);
       zero(d_in);
     } else if (dx.size()) {
       d_in = dx.rows(b0, b1);
     }
-    children_[i].layer->backward(input_of(i, x, b0, b1), out, d_out, d_in);
+    chain.layers[i]->backward(input_of(i, x, b0, b1), out, d_out, d_in);
   }
   // END EXERCISE
 }
@@ -187,11 +243,36 @@ void Sequential<T>::backward_rows(TensorView<const T> x, TensorView<const T> y, 
 template <typename T>
 void Sequential<T>::backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) {
   if (!(prepared_ == x.shape())) throw Error("Sequential::backward: no forward pass on a batch of " + x.shape().str());
-  const std::int64_t n = x.dim(0), step = slice_ > 0 ? slice_ : std::max<std::int64_t>(n, 1);
-  // Slices last to first: the last slice's caches are still those of the
-  // forward pass, so its first layers need not rebuild them.
-  const std::int64_t count = (n + step - 1) / step;
-  for (std::int64_t k = count - 1; k >= 0; --k) backward_rows(x, y, dy, dx, k * step, std::min(n, (k + 1) * step));
+  const std::int64_t n = x.dim(0);
+  if (slice_ == 0) {
+    backward_rows(main_, x, y, dy, dx, 0, n);
+    return;
+  }
+  // Slices last to first (the last slice's caches are still those of the
+  // forward pass), each into its own gradient sums...
+  const std::int64_t count = slices(n);
+  parallel_for(count, 1, [&](std::int64_t k0, std::int64_t k1) {
+    Replica& r = replicas_[static_cast<std::size_t>(thread_index())];
+    for (std::int64_t j = k0; j < k1; ++j) {
+      const std::int64_t k = count - 1 - j;
+      for (auto& p : r.params) zero(p.grad);
+      backward_rows(r.chain, x, y, dy, dx, k * slice_, std::min(n, (k + 1) * slice_));
+      auto& sums = slice_grads_[static_cast<std::size_t>(k)];
+      for (std::size_t p = 0; p < r.params.size(); ++p)
+        std::copy(r.params[p].grad.begin(), r.params[p].grad.end(), sums[p].begin());
+    }
+  });
+  // ...then added into the children's gradients in slice order, element by
+  // element (in parallel over the elements).
+  parallel_for_arrays(
+      params_.size(), [&](std::size_t p) { return params_[p].grad.size(); }, 512,
+      [&](std::size_t p, std::int64_t e0, std::int64_t e1) {
+        T* out = params_[p].grad.data();
+        for (std::int64_t k = 0; k < count; ++k) {
+          const T* in = slice_grads_[static_cast<std::size_t>(k)][p].data();
+          for (std::int64_t e = e0; e < e1; ++e) out[e] += in[e];
+        }
+      });
 }
 
 template <typename T>
@@ -223,8 +304,14 @@ std::int64_t Sequential<T>::multiply_adds(const Shape& input) const {
 template <typename T>
 std::int64_t Sequential<T>::workspace_bytes() const {
   std::int64_t total = 0;
-  for (std::size_t i = 0; i < outputs_.size(); ++i) total += bytes_of(outputs_[i]) + bytes_of(deltas_[i]);
+  for (std::size_t i = 0; i < outputs_.size(); ++i) total += bytes_of(outputs_[i]) + bytes_of(main_.deltas[i]);
   for (const Child& c : children_) total += c.layer->workspace_bytes();
+  for (const Replica& r : replicas_) {
+    for (const auto& d : r.chain.deltas) total += bytes_of(d);
+    for (const auto& l : r.owned) total += l->workspace_bytes();
+  }
+  for (const auto& sums : slice_grads_)
+    for (const auto& g : sums) total += bytes_of(g);
   return total;
 }
 

@@ -60,6 +60,14 @@ class Sequential final : public Layer<T> {
   // the next. Every child must be sliceable(): its backward on a slice may
   // need only that slice's x, y and dy. The activations are kept for the
   // whole batch; the deltas and the children's caches for one slice.
+  //
+  // With several threads (nn::set_num_threads) each thread runs whole
+  // slices with a copy of the children of its own (their parameter values
+  // refreshed from the children's before every forward pass) and its own
+  // deltas. Each slice's parameter gradients are summed apart and added into
+  // the children's gradients in slice order afterwards, so the result does
+  // not depend on which thread ran which slice, nor on how many threads
+  // there are: the same bits on 1, 2 or 3 threads.
   void run_in_slices(std::int64_t images);
   std::int64_t slice_images() const { return slice_; }
 
@@ -82,19 +90,40 @@ class Sequential final : public Layer<T> {
     std::string name;
     std::unique_ptr<Layer<T>> layer;
   };
-  // The children's pass over images [b0, b1) of the batch.
-  void forward_rows(TensorView<const T> x, TensorView<T> y, std::int64_t b0, std::int64_t b1, Mode mode);
-  void backward_rows(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx,
-                     std::int64_t b0, std::int64_t b1);
+  // The layers one pass runs (the children, or a thread's copies of them)
+  // and the deltas between them.
+  struct Chain {
+    std::vector<Layer<T>*> layers;
+    std::vector<Tensor<T>> deltas;  // deltas[i]: ∂L/∂ of child i's output (whole batch, or one slice)
+  };
+  // A thread's copy of the children (slices on several threads).
+  struct Replica {
+    std::vector<std::unique_ptr<Layer<T>>> owned;
+    std::vector<Parameter<T>> params;
+    Chain chain;
+  };
+  // The chain's pass over images [b0, b1) of the batch.
+  void forward_rows(Chain& chain, TensorView<const T> x, TensorView<T> y, std::int64_t b0, std::int64_t b1,
+                    Mode mode);
+  void backward_rows(Chain& chain, TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
+                     TensorView<T> dx, std::int64_t b0, std::int64_t b1);
   // Input of child i / output of child i for images [b0, b1).
   TensorView<const T> input_of(std::size_t i, TensorView<const T> x, std::int64_t b0, std::int64_t b1) const;
   TensorView<T> output_of(std::size_t i, TensorView<T> y, std::int64_t b0, std::int64_t b1);
+  void prepare_replicas(const Shape& input, std::int64_t rows);
+  std::int64_t slices(std::int64_t n) const { return slice_ > 0 ? (n + slice_ - 1) / slice_ : 1; }
 
   std::vector<Child> children_;
   std::int64_t slice_ = 0;
   Shape prepared_;
+  int prepared_threads_ = 0;
   std::vector<Tensor<T>> outputs_;  // outputs_[i]: child i's output (i < n − 1; the last writes y)
-  std::vector<Tensor<T>> deltas_;   // deltas_[i]: ∂L/∂ of that output (whole batch, or one slice)
+  Chain main_;                      // the children themselves, with whole-batch (or one-slice) deltas
+  // Slices only: one copy of the children per thread, the children's own
+  // parameters, and each slice's sum of every parameter's gradient.
+  std::vector<Replica> replicas_;
+  std::vector<Parameter<T>> params_;
+  std::vector<std::vector<Tensor<T>>> slice_grads_;
 };
 
 template <typename T>

@@ -138,19 +138,19 @@ std::string grouped(std::int64_t v) {
 template <typename T>
 void print_summary(Network<T>& net, std::int64_t batch) {
   const auto rows = net.summary();
-  std::printf("%-26s %-30s %-13s %12s %15s %12s\n", "layer", "", "output", "parameters", "multiply-adds",
+  std::printf("%-26s %-34s %-13s %12s %15s %13s\n", "layer", "what", "output", "parameters", "multiply-adds",
               "activations");
   std::int64_t params = 0, macs = 0, bytes = 0;
   for (const SummaryRow& r : rows) {
     const std::string name = std::string(static_cast<std::size_t>(2 * r.depth), ' ') + r.name;
-    std::printf("%-26s %-30s %-13s %12s %15s %10.1f KB\n", name.c_str(), r.description.c_str(),
+    std::printf("%-26s %-34s %-13s %12s %15s %10.1f KB\n", name.c_str(), r.description.c_str(),
                 shape_text(r.output).c_str(), grouped(r.parameters).c_str(), grouped(r.multiply_adds).c_str(),
                 static_cast<double>(r.activation_bytes) / 1024.0);
     params += r.parameters;
     macs += r.multiply_adds;
     bytes += r.activation_bytes;
   }
-  std::printf("%-26s %-30s %-13s %12s %15s %10.1f KB\n", "total (one image)", "", "", grouped(params).c_str(),
+  std::printf("%-26s %-34s %-13s %12s %15s %10.1f KB\n", "total (one image)", "", "", grouped(params).c_str(),
               grouped(macs).c_str(), static_cast<double>(bytes) / 1024.0);
   const std::int64_t planned = net.planned_bytes(batch);
   std::printf("memory planned for a training batch of %lld: %.2f MB (%.1f KB per image: activations, their deltas, "

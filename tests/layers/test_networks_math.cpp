@@ -23,6 +23,7 @@
 #include "layers/train.hpp"
 #include "nn/error.hpp"
 #include "nn/safetensors.hpp"
+#include "nn/threads.hpp"
 
 using namespace nn;
 using namespace nn::layers;
@@ -111,13 +112,21 @@ TEST_CASE("ex7.2 ex7.4 ex7.8 the small CNN's gradients match finite differences"
 
 TEST_CASE("ex7.8 LeNet-5 as a list of layers, in slices of two: gradients match finite differences",
           "[ch08][layers][ex7.8]") {
-  Rng rng(84);
-  Network<double> net = ch08::lenet5_network<double>(rng, 2);
-  for (auto& p : net.parameters())
-    if (!p.decayed) fill_uniform(rng, p.value.span(), -0.1, 0.1);
-  Tensor<double> x(Shape{5, 1, 28, 28});
-  fill_uniform(rng, x.span(), 0, 1);
-  test::check_network(net, x, {3, 0, 7, 9, 1}, network_options());
+  // Five images in slices of two (the last one shorter), on one thread and
+  // on two (each with its own copy of c1 … s4): the slice bookkeeping, the
+  // re-lowering of each slice and the slices' gradient sums are on the path.
+  for (int threads : {1, 2}) {
+    INFO(threads << " thread(s)");
+    const test::RestoreThreads restore;
+    set_num_threads(threads);
+    Rng rng(84);
+    Network<double> net = ch08::lenet5_network<double>(rng, 2);
+    for (auto& p : net.parameters())
+      if (!p.decayed) fill_uniform(rng, p.value.span(), -0.1, 0.1);
+    Tensor<double> x(Shape{5, 1, 28, 28});
+    fill_uniform(rng, x.span(), 0, 1);
+    test::check_network(net, x, {3, 0, 7, 9, 1}, network_options());
+  }
 }
 
 TEST_CASE("LeNet-5 1998 as a list of layers: gradients match finite differences", "[ch08][layers][lenet1998]") {
