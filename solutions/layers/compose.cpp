@@ -62,7 +62,62 @@ void gather_channels(TensorView<const T> whole, TensorView<T> part, std::int64_t
               part.data() + i * c_part * plane);
 }
 
+// ---- what the composites share ------------------------------------------------------
+
+template <typename T>
+void Composite<T>::parameters(const std::string& prefix, std::vector<Parameter<T>>& out) {
+  for (const Part& p : parts()) p.layer->parameters(join_name(prefix, p.name), out);
+}
+
+template <typename T>
+void Composite<T>::states(const std::string& prefix, std::vector<State<T>>& out) {
+  for (const Part& p : parts()) p.layer->states(join_name(prefix, p.name), out);
+}
+
+template <typename T>
+void Composite<T>::initialize(Init init, Rng& rng) {
+  for (const Part& p : parts()) p.layer->initialize(init, rng);
+}
+
+template <typename T>
+std::int64_t Composite<T>::workspace_bytes() const {
+  std::int64_t total = own_bytes();
+  for (const Part& p : parts()) total += p.layer->workspace_bytes();
+  return total;
+}
+
+template <typename T>
+void Composite<T>::seed(std::uint64_t seed) {
+  const std::vector<Part> all = parts();
+  for (std::size_t i = 0; i < all.size(); ++i) all[i].layer->seed(child_seed(seed, i));
+}
+
+template <typename T>
+void Composite<T>::check_values(const std::string& source) const {
+  for (const Part& p : parts()) p.layer->check_values(source);
+}
+
 // ---- Sequential ------------------------------------------------------------------------
+
+template <typename T>
+std::vector<typename Composite<T>::Part> Sequential<T>::parts() const {
+  std::vector<Part> all;
+  for (const Child& c : children_) all.push_back({c.name, c.layer.get()});
+  return all;
+}
+
+template <typename T>
+std::int64_t Sequential<T>::own_bytes() const {
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < outputs_.size(); ++i) total += bytes_of(outputs_[i]) + bytes_of(main_.deltas[i]);
+  for (const Replica& r : replicas_) {
+    for (const auto& d : r.chain.deltas) total += bytes_of(d);
+    for (const auto& l : r.owned) total += l->workspace_bytes();
+  }
+  for (const auto& sums : slice_grads_)
+    for (const auto& g : sums) total += bytes_of(g);
+  return total;
+}
 
 template <typename T>
 Layer<T>& Sequential<T>::add(std::string name, std::unique_ptr<Layer<T>> layer) {
@@ -276,21 +331,6 @@ void Sequential<T>::backward(TensorView<const T> x, TensorView<const T> y, Tenso
 }
 
 template <typename T>
-void Sequential<T>::parameters(const std::string& prefix, std::vector<Parameter<T>>& out) {
-  for (Child& c : children_) c.layer->parameters(join_name(prefix, c.name), out);
-}
-
-template <typename T>
-void Sequential<T>::states(const std::string& prefix, std::vector<State<T>>& out) {
-  for (Child& c : children_) c.layer->states(join_name(prefix, c.name), out);
-}
-
-template <typename T>
-void Sequential<T>::initialize(Init init, Rng& rng) {
-  for (Child& c : children_) c.layer->initialize(init, rng);
-}
-
-template <typename T>
 std::int64_t Sequential<T>::multiply_adds(const Shape& input) const {
   std::int64_t total = 0;
   Shape s = input;
@@ -298,20 +338,6 @@ std::int64_t Sequential<T>::multiply_adds(const Shape& input) const {
     total += c.layer->multiply_adds(s);
     s = c.layer->output_shape(s);
   }
-  return total;
-}
-
-template <typename T>
-std::int64_t Sequential<T>::workspace_bytes() const {
-  std::int64_t total = 0;
-  for (std::size_t i = 0; i < outputs_.size(); ++i) total += bytes_of(outputs_[i]) + bytes_of(main_.deltas[i]);
-  for (const Child& c : children_) total += c.layer->workspace_bytes();
-  for (const Replica& r : replicas_) {
-    for (const auto& d : r.chain.deltas) total += bytes_of(d);
-    for (const auto& l : r.owned) total += l->workspace_bytes();
-  }
-  for (const auto& sums : slice_grads_)
-    for (const auto& g : sums) total += bytes_of(g);
   return total;
 }
 
@@ -325,17 +351,19 @@ void Sequential<T>::summarize(const std::string& name, const Shape& input, int d
   }
 }
 
-template <typename T>
-void Sequential<T>::seed(std::uint64_t seed) {
-  for (std::size_t i = 0; i < children_.size(); ++i) children_[i].layer->seed(child_seed(seed, i));
-}
-
-template <typename T>
-void Sequential<T>::check_values(const std::string& source) const {
-  for (const Child& c : children_) c.layer->check_values(source);
-}
-
 // ---- Residual --------------------------------------------------------------------------
+
+template <typename T>
+std::vector<typename Composite<T>::Part> Residual<T>::parts() const {
+  std::vector<Part> all = {{"", body_.get()}};
+  if (shortcut_) all.push_back({shortcut_name_, shortcut_.get()});
+  return all;
+}
+
+template <typename T>
+std::int64_t Residual<T>::own_bytes() const {
+  return bytes_of(body_out_) + bytes_of(shortcut_out_);
+}
 
 template <typename T>
 Residual<T>::Residual(std::unique_ptr<Layer<T>> body, std::unique_ptr<Layer<T>> shortcut, std::string shortcut_name)
@@ -401,32 +429,8 @@ void Residual<T>::backward(TensorView<const T> x, TensorView<const T>, TensorVie
 }
 
 template <typename T>
-void Residual<T>::parameters(const std::string& prefix, std::vector<Parameter<T>>& out) {
-  body_->parameters(prefix, out);
-  if (shortcut_) shortcut_->parameters(join_name(prefix, shortcut_name_), out);
-}
-
-template <typename T>
-void Residual<T>::states(const std::string& prefix, std::vector<State<T>>& out) {
-  body_->states(prefix, out);
-  if (shortcut_) shortcut_->states(join_name(prefix, shortcut_name_), out);
-}
-
-template <typename T>
-void Residual<T>::initialize(Init init, Rng& rng) {
-  body_->initialize(init, rng);
-  if (shortcut_) shortcut_->initialize(init, rng);
-}
-
-template <typename T>
 std::int64_t Residual<T>::multiply_adds(const Shape& input) const {
   return body_->multiply_adds(input) + (shortcut_ ? shortcut_->multiply_adds(input) : 0);
-}
-
-template <typename T>
-std::int64_t Residual<T>::workspace_bytes() const {
-  return bytes_of(body_out_) + bytes_of(shortcut_out_) + body_->workspace_bytes() +
-         (shortcut_ ? shortcut_->workspace_bytes() : 0);
 }
 
 template <typename T>
@@ -442,19 +446,21 @@ void Residual<T>::summarize(const std::string& name, const Shape& input, int dep
   rows.push_back(sum);
 }
 
-template <typename T>
-void Residual<T>::seed(std::uint64_t seed) {
-  body_->seed(child_seed(seed, 0));
-  if (shortcut_) shortcut_->seed(child_seed(seed, 1));
-}
-
-template <typename T>
-void Residual<T>::check_values(const std::string& source) const {
-  body_->check_values(source);
-  if (shortcut_) shortcut_->check_values(source);
-}
-
 // ---- Concat ------------------------------------------------------------------------------
+
+template <typename T>
+std::vector<typename Composite<T>::Part> Concat<T>::parts() const {
+  std::vector<Part> all;
+  for (const Branch& b : branches_) all.push_back({b.name, b.layer.get()});
+  return all;
+}
+
+template <typename T>
+std::int64_t Concat<T>::own_bytes() const {
+  std::int64_t total = 0;
+  for (const Branch& b : branches_) total += bytes_of(b.out) + bytes_of(b.d_out);
+  return total;
+}
 
 template <typename T>
 Layer<T>& Concat<T>::add(std::string name, std::unique_ptr<Layer<T>> branch) {
@@ -530,31 +536,9 @@ void Concat<T>::backward(TensorView<const T> x, TensorView<const T>, TensorView<
 }
 
 template <typename T>
-void Concat<T>::parameters(const std::string& prefix, std::vector<Parameter<T>>& out) {
-  for (Branch& b : branches_) b.layer->parameters(join_name(prefix, b.name), out);
-}
-
-template <typename T>
-void Concat<T>::states(const std::string& prefix, std::vector<State<T>>& out) {
-  for (Branch& b : branches_) b.layer->states(join_name(prefix, b.name), out);
-}
-
-template <typename T>
-void Concat<T>::initialize(Init init, Rng& rng) {
-  for (Branch& b : branches_) b.layer->initialize(init, rng);
-}
-
-template <typename T>
 std::int64_t Concat<T>::multiply_adds(const Shape& input) const {
   std::int64_t total = 0;
   for (const Branch& b : branches_) total += b.layer->multiply_adds(input);
-  return total;
-}
-
-template <typename T>
-std::int64_t Concat<T>::workspace_bytes() const {
-  std::int64_t total = 0;
-  for (const Branch& b : branches_) total += bytes_of(b.out) + bytes_of(b.d_out) + b.layer->workspace_bytes();
   return total;
 }
 
@@ -570,19 +554,10 @@ void Concat<T>::summarize(const std::string& name, const Shape& input, int depth
   rows.push_back(cat);
 }
 
-template <typename T>
-void Concat<T>::seed(std::uint64_t seed) {
-  for (std::size_t i = 0; i < branches_.size(); ++i) branches_[i].layer->seed(child_seed(seed, i));
-}
-
-template <typename T>
-void Concat<T>::check_values(const std::string& source) const {
-  for (const Branch& b : branches_) b.layer->check_values(source);
-}
-
 #define NN_LAYERS_COMPOSE_INSTANTIATE(T)                                                 \
   template void scatter_channels<T>(TensorView<const T>, TensorView<T>, std::int64_t);   \
   template void gather_channels<T>(TensorView<const T>, TensorView<T>, std::int64_t);    \
+  template class Composite<T>;                                                           \
   template class Sequential<T>;                                                          \
   template class Residual<T>;                                                            \
   template class Concat<T>;

@@ -30,8 +30,32 @@
 
 namespace nn::layers {
 
+// What the three composites share: their parts (children, body and
+// shortcut, branches) are listed, initialised, seeded and checked in order,
+// and a part's parameters are named after it (a part named "" adds no name
+// of its own). Each composite says what its parts are and what buffers it
+// holds itself.
 template <typename T>
-class Sequential final : public Layer<T> {
+class Composite : public Layer<T> {
+ public:
+  void parameters(const std::string& prefix, std::vector<Parameter<T>>& out) override;
+  void states(const std::string& prefix, std::vector<State<T>>& out) override;
+  void initialize(Init init, Rng& rng) override;
+  std::int64_t workspace_bytes() const override;  // the parts' and its own
+  void seed(std::uint64_t seed) override;         // a stream of its own for each part
+  void check_values(const std::string& source) const override;
+
+ protected:
+  struct Part {
+    std::string name;
+    Layer<T>* layer;
+  };
+  virtual std::vector<Part> parts() const = 0;
+  virtual std::int64_t own_bytes() const = 0;
+};
+
+template <typename T>
+class Sequential final : public Composite<T> {
  public:
   Sequential() = default;
   Sequential(Sequential&&) noexcept = default;
@@ -76,16 +100,13 @@ class Sequential final : public Layer<T> {
   void prepare(const Shape& input) override;
   void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
-  void parameters(const std::string& prefix, std::vector<Parameter<T>>& out) override;
-  void states(const std::string& prefix, std::vector<State<T>>& out) override;
-  void initialize(Init init, Rng& rng) override;
   std::int64_t multiply_adds(const Shape& input) const override;
-  std::int64_t workspace_bytes() const override;
   void summarize(const std::string& name, const Shape& input, int depth, std::vector<SummaryRow>& rows) override;
-  void seed(std::uint64_t seed) override;
-  void check_values(const std::string& source) const override;
 
  private:
+  using typename Composite<T>::Part;
+  std::vector<Part> parts() const override;
+  std::int64_t own_bytes() const override;
   struct Child {
     std::string name;
     std::unique_ptr<Layer<T>> layer;
@@ -127,7 +148,7 @@ class Sequential final : public Layer<T> {
 };
 
 template <typename T>
-class Residual final : public Layer<T> {
+class Residual final : public Composite<T> {
  public:
   // shortcut: nullptr for the identity. Its parameters are listed under
   // `shortcut_name` (torchvision's "downsample"); the body's without a
@@ -141,16 +162,13 @@ class Residual final : public Layer<T> {
   void prepare(const Shape& input) override;
   void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
-  void parameters(const std::string& prefix, std::vector<Parameter<T>>& out) override;
-  void states(const std::string& prefix, std::vector<State<T>>& out) override;
-  void initialize(Init init, Rng& rng) override;
   std::int64_t multiply_adds(const Shape& input) const override;
-  std::int64_t workspace_bytes() const override;
   void summarize(const std::string& name, const Shape& input, int depth, std::vector<SummaryRow>& rows) override;
-  void seed(std::uint64_t seed) override;
-  void check_values(const std::string& source) const override;
 
  private:
+  using typename Composite<T>::Part;
+  std::vector<Part> parts() const override;
+  std::int64_t own_bytes() const override;
   std::unique_ptr<Layer<T>> body_, shortcut_;
   std::string shortcut_name_;
   Shape prepared_;
@@ -158,7 +176,7 @@ class Residual final : public Layer<T> {
 };
 
 template <typename T>
-class Concat final : public Layer<T> {
+class Concat final : public Composite<T> {
  public:
   Concat() = default;
   // Appends a branch; its parameters are listed under `name`.
@@ -169,16 +187,13 @@ class Concat final : public Layer<T> {
   void prepare(const Shape& input) override;
   void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
-  void parameters(const std::string& prefix, std::vector<Parameter<T>>& out) override;
-  void states(const std::string& prefix, std::vector<State<T>>& out) override;
-  void initialize(Init init, Rng& rng) override;
   std::int64_t multiply_adds(const Shape& input) const override;
-  std::int64_t workspace_bytes() const override;
   void summarize(const std::string& name, const Shape& input, int depth, std::vector<SummaryRow>& rows) override;
-  void seed(std::uint64_t seed) override;
-  void check_values(const std::string& source) const override;
 
  private:
+  using typename Composite<T>::Part;
+  std::vector<Part> parts() const override;
+  std::int64_t own_bytes() const override;
   struct Branch {
     std::string name;
     std::unique_ptr<Layer<T>> layer;
