@@ -15,7 +15,6 @@
 //   bench_lenet5_train [--batch 64] [--threads 1] [--steps 100] [--repeats 7] [--model layers]
 //   bench_lenet5_train --versus 9            (layers against hand-wired, training, in rounds)
 //   bench_lenet5_train --scaling 15 --threads 2   (training, 1 against 2 threads, in rounds)
-#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -97,34 +96,6 @@ void run(std::int64_t batch, int threads, int steps, int repeats, const char* na
                 name, threads, static_cast<long long>(batch), what, r.median, r.min, r.max, repeats);
 }
 
-// Layers against hand-wired, training, in `rounds` rounds of both.
-void versus(std::int64_t batch, int threads, int steps, int repeats, int rounds) {
-  nn::set_num_threads(threads);
-  HandWired hand(batch);
-  Layers list(batch);
-  std::vector<double> ratios, hand_rates, list_rates;
-  for (int r = 0; r < rounds; ++r) {
-    double h = 0, l = 0;
-    if (r % 2) {
-      l = bench::measure(batch, steps, repeats, list).median;
-      h = bench::measure(batch, steps, repeats, hand).median;
-    } else {
-      h = bench::measure(batch, steps, repeats, hand).median;
-      l = bench::measure(batch, steps, repeats, list).median;
-    }
-    hand_rates.push_back(h);
-    list_rates.push_back(l);
-    ratios.push_back(l / h);
-    std::printf("  round %2d  hand-wired %8.0f  layers %8.0f images/s  layers / hand-wired %.3f\n", r + 1, h, l, l / h);
-    std::fflush(stdout);
-  }
-  std::printf("versus threads=%d batch=%lld training: hand-wired median %.0f, layers median %.0f images/s; "
-              "layers / hand-wired median of %d rounds %.3f (min %.3f, max %.3f)\n",
-              threads, static_cast<long long>(batch), bench::median_of(hand_rates), bench::median_of(list_rates),
-              rounds, bench::median_of(ratios), *std::min_element(ratios.begin(), ratios.end()),
-              *std::max_element(ratios.begin(), ratios.end()));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -150,7 +121,10 @@ int main(int argc, char** argv) {
   try {
     const bool layers = model == "layers";
     if (rounds > 0) {
-      versus(batch, threads, steps, repeats, rounds);
+      nn::set_num_threads(threads);
+      HandWired hand(batch);
+      Layers list(batch);
+      bench::versus(batch, steps, repeats, rounds, threads, "hand-wired", hand, "layers", list);
       return 0;
     }
     if (scaling > 0) {

@@ -4,13 +4,20 @@
 // repeated. bench/pytorch_mlp.py measures PyTorch doing the same steps;
 // bench/compare_mlp.sh runs both and prints the ratio.
 //
+// --versus N times chapter 5's hand-tuned classifier against the same MLP
+// built from the layer library (Dense, Activation: chapter 7) in N rounds:
+// what the general layers cost on this network.
+//
 //   bench_mlp_train [--batch 64] [--threads 1] [--steps 300] [--repeats 7]
 //   bench_mlp_train --scaling 15 --threads 2     (1 against 2 threads, in rounds)
+//   bench_mlp_train --versus 9                   (classifier against layers, in rounds)
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "ch05/train.hpp"
+#include "layers/basic.hpp"
+#include "layers/train.hpp"
 #include "nn/cli.hpp"
 #include "nn/error.hpp"
 #include "nn/threads.hpp"
@@ -44,12 +51,39 @@ struct Job {
   void operator()() { nn::ch05::train_step(net, ws, opt, x, labels, 0.0, 0.001, masks); }
 };
 
+// The same MLP as a list of layers (He-initialised, a random batch of the same size).
+struct LayersJob {
+  nn::Rng rng{1};
+  nn::layers::Network<float> net{"MLP 784-256-128-10", nn::Shape{1, 28, 28}, 10};
+  nn::ch05::Optimizer<float> opt;
+  nn::Tensor<float> x;
+  std::vector<int> labels;
+  LayersJob(std::int64_t batch, nn::ch05::OptimizerKind kind) : opt(Job::config(kind), build()) {
+    x = nn::Tensor<float>(nn::Shape{batch, 1, 28, 28});
+    labels.resize(static_cast<std::size_t>(batch));
+    for (float& v : x) v = static_cast<float>(rng.uniform());
+    for (int& l : labels) l = static_cast<int>(rng.below(10));
+  }
+  std::vector<nn::ch05::Param<float>> build() {
+    using namespace nn::layers;
+    auto& s = net.body();
+    s.emplace<Dense<float>>("fc1", 784, 256);
+    s.emplace<Activation<float>>("relu1", nn::ch02::Activation::relu());
+    s.emplace<Dense<float>>("fc2", 256, 128);
+    s.emplace<Activation<float>>("relu2", nn::ch02::Activation::relu());
+    s.emplace<Dense<float>>("fc3", 128, 10);
+    net.initialize(Init::He, rng);
+    return optimizer_params(net);
+  }
+  void operator()() { nn::layers::train_step(net, opt, x, labels, 0.0, 0.001); }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Training throughput of the chapter-5 MLP (images/s, median of repeats)"};
   std::int64_t batch = 64;
-  int threads = 1, steps = 300, repeats = 7, scaling = 0;
+  int threads = 1, steps = 300, repeats = 7, scaling = 0, rounds = 0;
   std::string optimizer = "classic";
   app.add_option("--batch", batch, "Minibatch size")->check(CLI::Range(1, 1 << 16))->capture_default_str();
   app.add_option("--threads", threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
@@ -60,9 +94,20 @@ int main(int argc, char** argv) {
                  "Instead: this many rounds of back-to-back training runs on 1 thread, on --threads threads and as two "
                  "independent 1-thread jobs; prints the median per-round ratios")
       ->check(CLI::Range(1, 1000));
+  app.add_option("--versus", rounds,
+                 "Instead: this many rounds timing the chapter-5 classifier against the same MLP built from the layer "
+                 "library (training, --threads threads); prints each round and the median ratio")
+      ->check(CLI::Range(1, 1000));
   CLI11_PARSE(app, argc, argv);
   try {
     const nn::ch05::OptimizerKind kind = nn::ch05::parse_optimizer(optimizer);
+    if (rounds > 0) {
+      nn::set_num_threads(threads);
+      Job tuned(batch, kind);
+      LayersJob list(batch, kind);
+      bench::versus(batch, steps, repeats, rounds, threads, "classifier", tuned, "layers", list);
+      return 0;
+    }
     if (scaling > 0) {
       if (threads < 2) throw nn::Error("--scaling compares 1 thread with --threads, which must be at least 2");
       const bench::Scaling s = bench::paired_scaling(batch, steps, scaling, threads, [&] { return Job(batch, kind); });

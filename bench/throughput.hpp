@@ -188,4 +188,34 @@ inline void print_scaling_summary(const std::string& prefix, const std::string& 
   std::printf("%s core-to-core round trip: median %.0f ns over the rounds\n", prefix.c_str(), s.trip_ns);
 }
 
+// Two jobs doing the same training step, timed against each other: in each
+// of `rounds` rounds both are measured (the order alternating), and the
+// figures and the median of the per-round ratios b / a are printed.
+template <typename JobA, typename JobB>
+void versus(std::int64_t batch, int steps, int repeats, int rounds, int threads, const char* name_a, JobA& a,
+            const char* name_b, JobB& b) {
+  std::vector<double> ratios, rates_a, rates_b;
+  for (int r = 0; r < rounds; ++r) {
+    double ra = 0, rb = 0;
+    if (r % 2) {
+      rb = measure(batch, steps, repeats, b).median;
+      ra = measure(batch, steps, repeats, a).median;
+    } else {
+      ra = measure(batch, steps, repeats, a).median;
+      rb = measure(batch, steps, repeats, b).median;
+    }
+    rates_a.push_back(ra);
+    rates_b.push_back(rb);
+    ratios.push_back(rb / ra);
+    std::printf("  round %2d  %s %8.0f  %s %8.0f images/s  %s / %s %.3f\n", r + 1, name_a, ra, name_b, rb, name_b,
+                name_a, rb / ra);
+    std::fflush(stdout);
+  }
+  std::printf("versus threads=%d batch=%lld training: %s median %.0f, %s median %.0f images/s; %s / %s median of %d "
+              "rounds %.3f (min %.3f, max %.3f)\n",
+              threads, static_cast<long long>(batch), name_a, median_of(rates_a), name_b, median_of(rates_b), name_b,
+              name_a, rounds, median_of(ratios), *std::min_element(ratios.begin(), ratios.end()),
+              *std::max_element(ratios.begin(), ratios.end()));
+}
+
 }  // namespace bench

@@ -238,7 +238,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   // The best epoch (the highest validation accuracy; the first of equals, as
   // early stopping counts) is copied and saved when it ends. The latest
   // weights are saved after every epoch, so model.safetensors ends as the
-  // last epoch's.
+  // last epoch's. (A resumed run counts the best among its own epochs.)
   layers::EpochLog log(out + "/epochs.csv");
   std::vector<Tensor<float>> best = layers::snapshot(net);
   int best_epoch = 0;
@@ -287,9 +287,10 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   summary.row("inference_batch", {static_cast<double>(kInferenceBatch)});
   summary.row("threads", {static_cast<double>(num_threads())});
   std::printf("\nwrote %s/%sepochs.csv, summary.csv, misclassified.csv,\n"
-              "  best.safetensors (epoch %d: the weights tested above), model.safetensors (epoch %zu, the last)\n",
+              "  best.safetensors (epoch %d: the weights tested above), model.safetensors (epoch %d, the last),\n"
+              "  %s (weights and optimiser state: --resume continues from it)\n",
               out.c_str(), written(out, {"loss.png", "accuracy.png", "confusion.png", "misclassified.png"}).c_str(),
-              best_epoch, r.epochs.size());
+              best_epoch, r.epochs.empty() ? 0 : r.epochs.back().epoch, t.checkpoint_out.string().c_str());
   std::printf("done in %.1f s; results in %s/\n", total.seconds(), out.c_str());
   return 0;
 }
