@@ -15,6 +15,8 @@
 //   bench_lenet5_train [--batch 64] [--threads 1] [--steps 100] [--repeats 7] [--model layers]
 //   bench_lenet5_train --versus 9            (layers against hand-wired, training, in rounds)
 //   bench_lenet5_train --scaling 15 --threads 2   (training, 1 against 2 threads, in rounds)
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -85,6 +87,37 @@ struct Layers {
   }
 };
 
+// The two on the same weights and batch, before any step: the largest
+// difference of the logits, and of each parameter's gradient relative to
+// that gradient's largest entry.
+void compare(HandWired& hand, Layers& list) {
+  nn::ch08::lenet5_forward<float>(hand.net, hand.ws, hand.data.x);
+  nn::ch08::lenet5_backward<float>(hand.net, hand.ws, hand.data.labels);
+  list.net.forward(list.data.x, nn::layers::Mode::Train);
+  list.net.backward(list.data.labels);
+  float logits = 0;
+  for (std::int64_t i = 0; i < hand.ws.logits.size(); ++i)
+    logits = std::max(logits, std::abs(hand.ws.logits[i] - list.net.logits()[i]));
+  std::printf("same weights, same batch: logits differ by at most %.3g", static_cast<double>(logits));
+  auto hp = hand.net.params();
+  auto& lp = list.net.parameters();
+  double worst = 0;
+  std::string where;
+  for (std::size_t k = 0; k < hp.size(); ++k) {
+    float largest = 0, diff = 0;
+    for (std::int64_t i = 0; i < hp[k].grad.size(); ++i) {
+      largest = std::max(largest, std::abs(hp[k].grad[i]));
+      diff = std::max(diff, std::abs(hp[k].grad[i] - lp[k].grad[i]));
+    }
+    const double rel = largest > 0 ? static_cast<double>(diff / largest) : 0.0;
+    if (rel >= worst) {
+      worst = rel;
+      where = hp[k].name;
+    }
+  }
+  std::printf("; gradients by at most %.3g of a tensor's largest entry (%s)\n", worst, where.c_str());
+}
+
 template <typename Job>
 void run(std::int64_t batch, int threads, int steps, int repeats, const char* name) {
   nn::set_num_threads(threads);
@@ -124,6 +157,7 @@ int main(int argc, char** argv) {
       nn::set_num_threads(threads);
       HandWired hand(batch);
       Layers list(batch);
+      compare(hand, list);
       bench::versus(batch, steps, repeats, rounds, threads, "hand-wired", hand, "layers", list);
       return 0;
     }
