@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ch05/train.hpp"
+#include "layers/train.hpp"
 #include "nn/cli.hpp"
 #include "nn/cpu.hpp"
 #include "nn/dataset.hpp"
@@ -52,12 +53,6 @@ Classifier<float> build(const Options& o, std::int64_t inputs, int classes, std:
 
 TrainOptions train_options(const Options& o, std::uint64_t seed) {
   return ch05::options_from_flags(o, seed);
-}
-
-void print_record(const EpochRecord& r) {
-  std::printf("epoch %3d  loss %.4f  train %.2f%%  val %.2f%%  lr %.4g  %.1f s  %.0f img/s\n", r.epoch, r.train_loss,
-              100 * r.train_accuracy, 100 * r.validation_accuracy, r.learning_rate, r.seconds, r.images_per_second);
-  std::fflush(stdout);
 }
 
 int main_run(const Options& o, const cli::CommonOptions& common) {
@@ -168,17 +163,8 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
               static_cast<long long>(o.batch), o.epochs);
   TrainOptions t = train_options(o, common.seed);
   t.checkpoint_out = o.checkpoint_out.empty() ? out + "/checkpoint.safetensors" : o.checkpoint_out;
-  std::vector<EpochRecord> records;
-  CsvWriter csv_live(out + "/epochs.csv", {"epoch", "train_loss", "train_accuracy", "validation_accuracy",
-                                           "learning_rate", "seconds", "images_per_second"});
-  const TrainResult r = train(net, data.train, validation, t,
-                              [&](const EpochRecord& rec) {
-                                print_record(rec);
-                                csv_live.row({static_cast<double>(rec.epoch), rec.train_loss, rec.train_accuracy,
-                                              rec.validation_accuracy, rec.learning_rate, rec.seconds,
-                                              rec.images_per_second});
-                              },
-                              o.resume);
+  layers::EpochLog log(out + "/epochs.csv");
+  const TrainResult r = train(net, data.train, validation, t, [&](const EpochRecord& rec) { log(rec); }, o.resume);
   std::vector<std::int64_t> confusion;
   const double test_acc = evaluate(net, data.test, 1000, &confusion);
   double train_time = 0;
@@ -189,19 +175,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
     std::printf("early stopping kept epoch %d (validation %.2f%%)\n", r.best_epoch, 100 * r.best_validation_accuracy);
   std::printf("checkpoint (model + optimiser state, resumable with --resume): %s\n", t.checkpoint_out.string().c_str());
 
-  if (!r.epochs.empty()) {
-    plot::Options po;
-    po.title = "Training loss";
-    po.xlabel = "epoch";
-    po.ylabel = "mean softmax cross-entropy";
-    plot::lines(out + "/loss.png", {plot::epoch_series("training loss", r.epochs, &EpochRecord::train_loss)}, po);
-    po.title = "Accuracy";
-    po.ylabel = "accuracy (%)";
-    plot::lines(out + "/accuracy.png",
-                {plot::epoch_series("train", r.epochs, &EpochRecord::train_accuracy, 100.0),
-                 plot::epoch_series("validation", r.epochs, &EpochRecord::validation_accuracy, 100.0)},
-                po);
-  }
+  if (!r.epochs.empty()) layers::plot_training(out, "MLP", r);
   CsvWriter summary(out + "/summary.csv", {"metric", "value"});
   summary.row("test_accuracy", {test_acc});
   summary.row("epochs", {static_cast<double>(r.epochs.size())});
