@@ -279,11 +279,6 @@ void AvgPool2d<T>::backward(TensorView<const T>, TensorView<const T>, TensorView
   if (dx.size()) ch07::avgpool2d_backward<T>(dx, dy, pool_);
 }
 
-template <typename T>
-std::int64_t AvgPool2d<T>::multiply_adds(const Shape& input) const {
-  return output_shape(input).numel();  // one scaling per output (the window's additions are not counted)
-}
-
 // ---- Flatten -------------------------------------------------------------------------
 
 template <typename T>

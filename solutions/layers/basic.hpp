@@ -128,7 +128,6 @@ class AvgPool2d final : public Layer<T> {
   Shape output_shape(const Shape& input) const override;
   void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
-  std::int64_t multiply_adds(const Shape& input) const override;
   bool sliceable() const override { return true; }
   std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<AvgPool2d>(*this); }
 

@@ -121,7 +121,9 @@ class Layer {
     (void)init;
     (void)rng;
   }
-  // Multiply-adds of a forward pass on this input (the whole batch).
+  // Multiply-adds of a forward pass on this input (the whole batch): the
+  // products with weights (conv, dense, the 1998 subsampling's coefficient);
+  // a layer without weights counts none, as the lectures' tables do.
   virtual std::int64_t multiply_adds(const Shape& input) const {
     (void)input;
     return 0;
