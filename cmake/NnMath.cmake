@@ -28,6 +28,8 @@ set(NN_MATH_SOURCES
   ch08/lenet5.cpp
   ch08/lenet1998.cpp
   ch08/lenet5_network.cpp
+  ch09/lrn.cpp
+  ch09/alexnet.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)
 

@@ -154,7 +154,14 @@ std::string Sequential<T>::describe() const {
 template <typename T>
 Shape Sequential<T>::output_shape(const Shape& input) const {
   Shape s = input;
-  for (const Child& c : children_) s = c.layer->output_shape(s);
+  for (std::size_t i = 0; i < children_.size(); ++i) {
+    try {
+      s = children_[i].layer->output_shape(s);
+    } catch (const Error& e) {  // say which layer, by name, and what it was given
+      const std::string name = children_[i].name.empty() ? "#" + std::to_string(i) : "'" + children_[i].name + "'";
+      throw Error("layer " + name + " (" + children_[i].layer->describe() + ") on input " + s.str() + ": " + e.what());
+    }
+  }
   return s;
 }
 

@@ -85,6 +85,7 @@ inline std::vector<std::string> check_layer(layers::Layer<double>& layer, const 
 inline void check_network(layers::Network<double>& net, const Tensor<double>& x, const std::vector<int>& labels,
                           GradCheckOptions options = {}, const std::vector<std::string>& skip = {}) {
   auto loss = [&] {
+    net.seed(7);  // the same dropout masks in every evaluation
     net.forward(x, layers::Mode::Train);
     return net.backward(labels);  // also fills the gradients: the checks below compare copies
   };

@@ -31,7 +31,10 @@ std::vector<std::string> names_of(Network<float>& net) {
 
 std::string shape_text(const Shape& s) {
   std::string t;
-  for (int i = 1; i < s.rank(); ++i) t += (i > 1 ? std::string("x") : std::string()) + std::to_string(s[i]);
+  for (int i = 1; i < s.rank(); ++i) {
+    if (i > 1) t += 'x';
+    t += std::to_string(s[i]);
+  }
   return t;
 }
 

@@ -1,0 +1,75 @@
+// alexnet.cpp — Chapter 9: AlexNet, a list of layers.
+#include "ch09/alexnet.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "layers/basic.hpp"
+#include "nn/error.hpp"
+
+namespace nn::ch09 {
+
+AlexNetWidths alexnet_widths(const AlexNetConfig& c) {
+  if (!(c.width > 0) || c.groups < 1 || c.in_channels < 1 || c.classes < 2 || c.image < 1)
+    throw Error("AlexNet: width " + std::to_string(c.width) + ", groups " + std::to_string(c.groups) +
+                ", input channels " + std::to_string(c.in_channels) + ", classes " + std::to_string(c.classes) +
+                ", image " + std::to_string(c.image) + ": each must be positive (and at least 2 classes)");
+  // A width scaled and rounded to a whole number of groups (at least one filter a group).
+  auto scaled = [&](int base) {
+    const int per_group = std::max(1, static_cast<int>(std::lround(base * c.width / c.groups)));
+    return per_group * c.groups;
+  };
+  return {{scaled(96), scaled(256), scaled(384), scaled(384), scaled(256)},
+          std::max(1, static_cast<int>(std::lround(4096 * c.width)))};
+}
+
+template <typename T>
+layers::Network<T> alexnet_network(const AlexNetConfig& c, Rng& rng) {
+  using namespace layers;
+  const AlexNetWidths w = alexnet_widths(c);
+  const int g = c.groups;
+  std::string name = "AlexNet (" + std::to_string(c.in_channels) + "x" + std::to_string(c.image) + "x" +
+                     std::to_string(c.image) + ", " + std::to_string(c.classes) + " classes";
+  if (g != 1) name += ", conv2/4/5 in " + std::to_string(g) + " groups";
+  if (c.width != 1.0) name += ", width " + std::to_string(c.width).substr(0, 4);
+  name += ")";
+  Network<T> net(name, Shape{c.in_channels, c.image, c.image}, c.classes);
+  Sequential<T>& s = net.body();
+  const ch07::Pool2dGeometry pool{3, 3, 2};
+  auto conv = [&](const char* id, int in, int out, int kernel, int stride, int pad, int groups) {
+    s.template emplace<Conv2d<T>>(id, Conv2dSpec{in, out, kernel, kernel, stride, pad, 1, groups, true});
+  };
+  auto relu = [&](const char* id) { s.template emplace<Activation<T>>(id, ch02::Activation::relu()); };
+  conv("conv1", c.in_channels, w.conv[0], 11, 4, 0, 1);
+  relu("relu1");
+  s.template emplace<MaxPool2d<T>>("pool1", pool);
+  s.template emplace<LocalResponseNorm<T>>("norm1", c.lrn);
+  conv("conv2", w.conv[0], w.conv[1], 5, 1, 2, g);
+  relu("relu2");
+  s.template emplace<MaxPool2d<T>>("pool2", pool);
+  s.template emplace<LocalResponseNorm<T>>("norm2", c.lrn);
+  conv("conv3", w.conv[1], w.conv[2], 3, 1, 1, 1);
+  relu("relu3");
+  conv("conv4", w.conv[2], w.conv[3], 3, 1, 1, g);
+  relu("relu4");
+  conv("conv5", w.conv[3], w.conv[4], 3, 1, 1, g);
+  relu("relu5");
+  s.template emplace<MaxPool2d<T>>("pool5", pool);
+  s.template emplace<Flatten<T>>("flatten");
+  const Shape features = s.output_shape(Shape{1, c.in_channels, c.image, c.image});
+  if (c.dropout > 0) s.template emplace<Dropout<T>>("drop6", c.dropout);
+  s.template emplace<Dense<T>>("fc6", features[1], w.fc);
+  relu("relu6");
+  if (c.dropout > 0) s.template emplace<Dropout<T>>("drop7", c.dropout);
+  s.template emplace<Dense<T>>("fc7", w.fc, w.fc);
+  relu("relu7");
+  s.template emplace<Dense<T>>("fc8", w.fc, c.classes);
+  net.initialize(Init::He, rng);
+  return net;
+}
+
+template layers::Network<float> alexnet_network<float>(const AlexNetConfig&, Rng&);
+template layers::Network<double> alexnet_network<double>(const AlexNetConfig&, Rng&);
+
+}  // namespace nn::ch09
