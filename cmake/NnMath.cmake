@@ -22,6 +22,7 @@ set(NN_MATH_SOURCES
   layers/conv_routes.cpp
   layers/basic.cpp
   layers/compose.cpp
+  layers/preprocess.cpp
   layers/network.cpp
   layers/train.cpp
   ch07/cnn.cpp

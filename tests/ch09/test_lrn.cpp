@@ -31,6 +31,9 @@ TEST_CASE("ex9.1 LRN forward on worked numbers: the paper's constants, the windo
     CHECK(scale[c] == Approx(2 + 0.1 * sums[c]).epsilon(1e-15));
     CHECK(y[c] == Approx((c + 1) * std::pow(2 + 0.1 * sums[c], -0.75)).epsilon(1e-15));
   }
+  // PyTorch: F.local_response_norm(x, size=3, alpha=0.3, beta=0.75, k=2), its alpha = n·α.
+  const double torch_values[] = {0.5030, 0.7988, 0.9109, 1.2946};
+  for (int c = 0; c < 4; ++c) CHECK(y[c] == Approx(torch_values[c]).margin(5e-5));
   // n = 1: each value with itself only; β = 0: y = x.
   p.size = 1;
   lrn_forward<double>(y, scale, x, p);

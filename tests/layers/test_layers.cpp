@@ -15,6 +15,7 @@
 #include "ch08/lenet5_network.hpp"
 #include "layer_check.hpp"
 #include "layers/basic.hpp"
+#include "layers/preprocess.hpp"
 #include "nn/cpu.hpp"
 #include "nn/error.hpp"
 
@@ -206,4 +207,60 @@ TEST_CASE("the flatten layer's gradient matches finite differences", "[ch07][lay
   Flatten<double> flatten;
   CHECK(flatten.output_shape(Shape{2, 3, 4, 5}) == (Shape{2, 60}));
   test::check_layer(flatten, Shape{2, 3, 4, 5}, rng);
+}
+
+TEST_CASE("bilinear resizing: PyTorch's sampling on a worked example, the identity, and its gradient", "[ch07][layers]") {
+  Resize<double> up(4, 4);
+  const Tensor<double> x(Shape{1, 1, 2, 2}, {1, 2, 3, 4});
+  Tensor<double> y(Shape{1, 1, 4, 4});
+  up.forward(x, y, Mode::Eval);
+  // F.interpolate(x, size=(4, 4), mode="bilinear", align_corners=False)
+  const std::vector<double> expected = {1.0, 1.25, 1.75, 2.0, 1.5, 1.75, 2.25, 2.5,
+                                        2.5, 2.75, 3.25, 3.5, 3.0, 3.25, 3.75, 4.0};
+  for (int i = 0; i < 16; ++i) CHECK(y[i] == Approx(expected[static_cast<std::size_t>(i)]).epsilon(1e-15));
+  // Shrinking 7x9 (values 0 … 62) to 3x4 samples between pixels: PyTorch's figures.
+  Resize<double> down(3, 4);
+  Tensor<double> ramp(Shape{1, 1, 7, 9}), small(Shape{1, 1, 3, 4});
+  for (int i = 0; i < 63; ++i) ramp[i] = i;
+  down.forward(ramp, small, Mode::Eval);
+  const std::vector<double> torch_small = {6.625, 8.875, 11.125, 13.375, 27.625, 29.875,
+                                           32.125, 34.375, 48.625, 50.875, 53.125, 55.375};
+  for (int i = 0; i < 12; ++i) CHECK(small[i] == Approx(torch_small[static_cast<std::size_t>(i)]).epsilon(1e-14));
+  Resize<double> same(5, 7);
+  Rng rng(724);
+  Tensor<double> a(Shape{2, 3, 5, 7}), b(a.shape());
+  fill_uniform(rng, a.span(), -1, 1);
+  same.forward(a, b, Mode::Eval);
+  CHECK(std::vector<double>(b.begin(), b.end()) == std::vector<double>(a.begin(), a.end()));
+  Resize<double> grow(9, 11), shrink(3, 4);
+  test::check_layer(grow, Shape{2, 2, 4, 5}, rng);
+  test::check_layer(shrink, Shape{2, 2, 7, 9}, rng);
+}
+
+TEST_CASE("random crops: the centre in eval mode, a reproducible place per image in training, the gradient",
+          "[ch07][layers]") {
+  RandomCrop<float> crop(3);
+  Tensor<float> x(Shape{4, 2, 5, 6}), y(Shape{4, 2, 3, 3});
+  for (std::int64_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i);
+  crop.forward(x, y, Mode::Eval);
+  CHECK(crop.offset(0) == std::pair<int, int>{1, 1});
+  CHECK(y(0, 0, 0, 0) == x(0, 0, 1, 1));
+  CHECK(y(3, 1, 2, 2) == x(3, 1, 3, 3));
+  std::vector<std::pair<int, int>> first, again;
+  crop.seed(5);
+  crop.forward(x, y, Mode::Train);
+  for (int i = 0; i < 4; ++i) first.push_back(crop.offset(i));
+  crop.seed(5);
+  crop.forward(x, y, Mode::Train);
+  for (int i = 0; i < 4; ++i) again.push_back(crop.offset(i));
+  CHECK(first == again);
+  for (const auto& [r, c] : first) {
+    CHECK((r >= 0 && r <= 2 && c >= 0 && c <= 3));
+  }
+  for (int i = 0; i < 4; ++i) CHECK(y(i, 1, 0, 0) == x(i, 1, first[static_cast<std::size_t>(i)].first,
+                                                      first[static_cast<std::size_t>(i)].second));
+  CHECK_THROWS_WITH(crop.output_shape(Shape{1, 1, 2, 8}), Catch::Contains("at least 3"));
+  RandomCrop<double> in_double(4);
+  Rng rng(725);
+  test::check_layer(in_double, Shape{3, 2, 6, 7}, rng);  // reseeded before every pass: the same windows
 }
