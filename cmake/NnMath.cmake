@@ -25,6 +25,7 @@ set(NN_MATH_SOURCES
   layers/preprocess.cpp
   layers/network.cpp
   layers/train.cpp
+  layers/report.cpp
   ch07/cnn.cpp
   ch08/lenet5.cpp
   ch08/lenet1998.cpp

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -69,6 +72,33 @@ inline Dataset bar_images(std::int64_t n, std::uint64_t seed) {
       }
   }
   return d;
+}
+
+inline void put_be32(std::ofstream& out, std::uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                     static_cast<char>(v)};
+  out.write(b, 4);
+}
+
+// An MNIST-format pair of files (uncompressed): class c is a bright bar at
+// rows 2c+2, 2c+3 over noise. With random_labels the labels ignore the
+// images (so a test set always has misclassified examples).
+inline void write_idx(const std::filesystem::path& dir, const std::string& prefix, std::uint32_t count, bool random_labels,
+               std::uint64_t seed) {
+  nn::Rng rng(seed);
+  std::ofstream images(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary);
+  std::ofstream labels(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary);
+  for (std::uint32_t v : {0x00000803u, count, 28u, 28u}) put_be32(images, v);
+  for (std::uint32_t v : {0x00000801u, count}) put_be32(labels, v);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const auto cls = static_cast<int>(rng.below(10));
+    for (int y = 0; y < 28; ++y)
+      for (int x = 0; x < 28; ++x) {
+        const bool bar = y >= 2 + 2 * cls && y < 4 + 2 * cls && x >= 4 && x < 24;
+        images.put(static_cast<char>((bar ? 128 : 0) + static_cast<int>(rng.below(100))));
+      }
+    labels.put(static_cast<char>(random_labels ? static_cast<int>(rng.below(10)) : cls));
+  }
 }
 
 // n floats drawn uniformly from [−1, 1).

@@ -26,6 +26,7 @@
 
 #include "ch08/lenet1998.hpp"
 #include "ch08/lenet5_network.hpp"
+#include "layers/report.hpp"
 #include "layers/train.hpp"
 #include "nn/cli.hpp"
 #include "nn/cpu.hpp"
@@ -53,8 +54,6 @@ struct Options : nn::cli::TrainingFlags {
   bool validation_given = false;  // --validation on the command line
 };
 
-constexpr std::int64_t kInferenceBatch = 500;
-constexpr std::size_t kMisclassifiedShown = 24;
 
 // The network of --variant: the lecture's LeNet-5 (modern) or the paper's
 // (1998: connection table, scaled tanh, trainable subsampling).
@@ -71,114 +70,6 @@ void print_network(Network<float>& net, const std::string& variant, std::int64_t
                 " s2, s4: a trainable coefficient and bias per map; a dense softmax output instead of the paper's RBF\n"
                 " units)\n",
                 static_cast<long long>(net.parameter_count()), static_cast<long long>(kLeNet1998Trained));
-}
-
-// The class names of the data: Fashion-MNIST's (or digits, for MNIST).
-const std::vector<std::string>& class_names(const Dataset& data) {
-  return data.class_names.size() == 10 ? data.class_names : fashion_mnist_classes();
-}
-
-void print_confusion(const std::vector<std::int64_t>& confusion, const std::vector<std::string>& names) {
-  std::printf("\nconfusion (rows: true class, columns: predicted)\n%12s", "");
-  for (int j = 0; j < 10; ++j) std::printf(" %5d", j);
-  std::printf("\n");
-  for (int i = 0; i < 10; ++i) {
-    std::printf("%d %-10.10s", i, names[static_cast<std::size_t>(i)].c_str());
-    for (int j = 0; j < 10; ++j)
-      std::printf(" %5lld", static_cast<long long>(confusion[static_cast<std::size_t>(i * 10 + j)]));
-    std::printf("\n");
-  }
-}
-
-// The test set through the network: predictions, accuracy, confusion counts
-// and the inference throughput at batch 500 (the faster of two timed passes;
-// the first also sizes the workspace and warms the caches).
-struct TestReport {
-  std::vector<int> predicted;
-  std::vector<std::int64_t> confusion;  // 10 × 10, [true][predicted]
-  double accuracy = 0, images_per_second = 0;
-};
-
-TestReport test_report(Network<float>& net, const Dataset& test) {
-  TestReport r;
-  double fastest = 0;
-  for (int pass = 0; pass < 2; ++pass) {
-    Stopwatch clock;
-    r.predicted = layers::predict(net, test, kInferenceBatch);
-    const double seconds = clock.seconds();
-    if (pass == 0 || seconds < fastest) fastest = seconds;
-  }
-  r.images_per_second = fastest > 0 ? static_cast<double>(test.size()) / fastest : 0;
-  r.accuracy = layers::accuracy_of(test, r.predicted, net.classes(), &r.confusion);
-  return r;
-}
-
-std::string percent(double fraction) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f %%", 100 * fraction);
-  return text;
-}
-
-// Prints the report (`what`: which weights) and writes confusion.png (a heat
-// map), misclassified.csv (every misclassified test image) and
-// misclassified.png (the first 24, captioned "true → predicted"; without
-// gnuplot the same grid without captions).
-void write_test_report(const TestReport& r, const Dataset& test, const std::string& what, const std::string& out) {
-  const auto& names = class_names(test);
-  std::printf("test accuracy %.2f%% on %lld images (%s)\n", 100 * r.accuracy, static_cast<long long>(test.size()),
-              what.c_str());
-  std::printf("inference: %.0f images/s (the test set at batch %lld, %d thread%s, faster of 2 passes)\n",
-              r.images_per_second, static_cast<long long>(kInferenceBatch), num_threads(),
-              num_threads() == 1 ? "" : "s");
-  print_confusion(r.confusion, names);
-
-  plot::HeatMap map;
-  map.row_labels = map.column_labels = names;
-  map.values.assign(r.confusion.begin(), r.confusion.end());
-  map.color_label = "test images";
-  plot::Options po;
-  po.title = "LeNet-5 confusion matrix (" + what + "): " + std::to_string(test.size()) + " test images, accuracy " +
-             percent(r.accuracy);
-  po.xlabel = "predicted class";
-  po.ylabel = "true class";
-  po.width = 900;
-  po.height = 820;
-  plot::heatmap(out + "/confusion.png", map, po);
-
-  std::ofstream csv(out + "/misclassified.csv");
-  csv << "index,true_label,predicted_label,true_class,predicted_class\n";
-  std::vector<image::Tile> tiles;
-  std::vector<std::string> captions;
-  std::size_t wrong = 0;
-  const std::int64_t pixels = test.example_size();
-  for (std::size_t i = 0; i < r.predicted.size(); ++i) {
-    const int truth = test.labels[i], guess = r.predicted[i];
-    if (truth == guess) continue;
-    ++wrong;
-    const std::string& t = names[static_cast<std::size_t>(truth)];
-    const std::string& p = names[static_cast<std::size_t>(guess)];
-    csv << i << ',' << truth << ',' << guess << ",\"" << t << "\",\"" << p << "\"\n";
-    if (tiles.size() < kMisclassifiedShown) {
-      const float* x = test.images.data() + static_cast<std::int64_t>(i) * pixels;
-      tiles.push_back({static_cast<int>(test.images.dim(2)), static_cast<int>(test.images.dim(3)),
-                       std::vector<float>(x, x + pixels)});
-      captions.push_back(t + " \u2192 " + p);
-    }
-  }
-  csv.close();
-  if (!csv) throw Error("cannot write " + out + "/misclassified.csv");
-  if (tiles.empty()) {
-    std::printf("no misclassified test images, so no misclassified.png\n");
-    return;
-  }
-  po = plot::Options{};
-  po.title = "LeNet-5 (" + what + "): " + std::to_string(tiles.size()) + " of the " + std::to_string(wrong) +
-             " misclassified test images, true \u2192 predicted";
-  po.width = 1100;
-  if (!plot::image_grid(out + "/misclassified.png", tiles, captions, 6, image::Scaling::Unit, po)) {
-    image::write_grid(out + "/misclassified.png", tiles, 6, 4, image::Scaling::Unit, 4);
-    std::printf("note: misclassified.png has no captions without gnuplot; misclassified.csv names the classes\n");
-  }
 }
 
 // Those of `names` that exist in `dir` (the PNGs need gnuplot), each followed by ", ".
@@ -202,13 +93,13 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   if (!o.eval.empty()) {
     layers::load(o.eval, net);
     std::printf("\n");
-    const TestReport r = test_report(net, data.test);
-    write_test_report(r, data.test, o.eval, out);
+    const layers::TestReport r = layers::test_report(net, data.test);
+    layers::write_test_report(r, data.test, "LeNet-5", o.eval, out);
     CsvWriter summary(out + "/eval_summary.csv", {"metric", "value"});
     summary.row("test_accuracy", {r.accuracy});
     summary.row("test_images", {static_cast<double>(data.test.size())});
     summary.row("inference_images_per_second", {r.images_per_second});
-    summary.row("inference_batch", {static_cast<double>(kInferenceBatch)});
+    summary.row("inference_batch", {static_cast<double>(layers::kInferenceBatch)});
     summary.row("threads", {static_cast<double>(num_threads())});
     std::printf("wrote %s/%smisclassified.csv, eval_summary.csv\n", out.c_str(),
                 written(out, {"confusion.png", "misclassified.png"}).c_str());
@@ -267,11 +158,11 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   std::printf("best epoch: %d (validation %.2f%%); its weights are restored for the test and are in "
               "best.safetensors\n",
               best_epoch, 100 * best_validation);
-  const TestReport report = test_report(net, data.test);
-  write_test_report(report, data.test, "best weights, epoch " + std::to_string(best_epoch), out);
+  const layers::TestReport report = layers::test_report(net, data.test);
+  layers::write_test_report(report, data.test, "LeNet-5", "best weights, epoch " + std::to_string(best_epoch), out);
 
   plot::Series test_point;
-  test_point.title = "test, best weights, epoch " + std::to_string(best_epoch) + " (" + percent(report.accuracy) + ")";
+  test_point.title = "test, best weights, epoch " + std::to_string(best_epoch) + " (" + layers::percent(report.accuracy) + ")";
   test_point.style = "points pt 9 ps 1.8";
   test_point.x = {static_cast<double>(best_epoch)};
   test_point.y = {100 * report.accuracy};
@@ -284,7 +175,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   summary.row("stopped_early", {r.stopped_early ? 1.0 : 0.0});
   summary.row("training_seconds", {train_time});
   summary.row("inference_images_per_second", {report.images_per_second});
-  summary.row("inference_batch", {static_cast<double>(kInferenceBatch)});
+  summary.row("inference_batch", {static_cast<double>(layers::kInferenceBatch)});
   summary.row("threads", {static_cast<double>(num_threads())});
   std::printf("\nwrote %s/%sepochs.csv, summary.csv, misclassified.csv,\n"
               "  best.safetensors (epoch %d: the weights tested above), model.safetensors (epoch %d, the last),\n"

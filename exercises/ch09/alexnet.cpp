@@ -6,6 +6,7 @@
 #include <string>
 
 #include "layers/basic.hpp"
+#include "layers/preprocess.hpp"
 #include "nn/error.hpp"
 
 namespace nn::ch09 {
@@ -33,9 +34,18 @@ layers::Network<T> alexnet_network(const AlexNetConfig& c, Rng& rng) {
                      std::to_string(c.image) + ", " + std::to_string(c.classes) + " classes";
   if (g != 1) name += ", conv2/4/5 in " + std::to_string(g) + " groups";
   if (c.width != 1.0) name += ", width " + std::to_string(c.width).substr(0, 4);
+  const int source = c.source > 0 ? c.source : c.image, resize = c.resize > 0 ? c.resize : c.image;
+  if (c.source > 0 && resize < c.image)
+    throw Error("AlexNet: images resized to " + std::to_string(resize) + " cannot be cropped to " +
+                std::to_string(c.image));
+  if (c.source > 0) name += ", from " + std::to_string(source) + "x" + std::to_string(source) + " images";
   name += ")";
-  Network<T> net(name, Shape{c.in_channels, c.image, c.image}, c.classes);
+  Network<T> net(name, Shape{c.in_channels, source, source}, c.classes);
   Sequential<T>& s = net.body();
+  if (c.source > 0) {
+    s.template emplace<Resize<T>>("resize", resize, resize);
+    if (resize > c.image) s.template emplace<RandomCrop<T>>("crop", c.image);
+  }
   const ch07::Pool2dGeometry pool{3, 3, 2};
   auto conv = [&](const char* id, int in, int out, int kernel, int stride, int pad, int groups) {
     s.template emplace<Conv2d<T>>(id, Conv2dSpec{in, out, kernel, kernel, stride, pad, 1, groups, true});
@@ -57,7 +67,7 @@ layers::Network<T> alexnet_network(const AlexNetConfig& c, Rng& rng) {
   relu("relu5");
   s.template emplace<MaxPool2d<T>>("pool5", pool);
   s.template emplace<Flatten<T>>("flatten");
-  const Shape features = s.output_shape(Shape{1, c.in_channels, c.image, c.image});
+  const Shape features = s.output_shape(Shape{1, c.in_channels, source, source});
   if (c.dropout > 0) s.template emplace<Dropout<T>>("drop6", c.dropout);
   s.template emplace<Dense<T>>("fc6", features[1], w.fc);
   relu("relu6");

@@ -36,6 +36,12 @@ struct AlexNetConfig {
   double width = 1.0;    // multiplier of every conv and dense width
   double dropout = 0.5;  // on the inputs of fc6 and fc7 (0: none)
   LrnParams lrn;         // the paper's n = 5, k = 2, α = 1e-4, β = 0.75
+  // Preprocessing as the first layers (layers/preprocess.hpp): images of
+  // source×source pixels (0: the input is already image×image) are resized
+  // bilinearly to resize×resize (0: to image) and, when that is larger,
+  // cropped to image×image — a random window per image in training, the
+  // centre in eval (the paper's crops of 224 from 256).
+  int source = 0, resize = 0;
 };
 
 // The widths after the multiplier: conv1 … conv5, then fc6 and fc7.
@@ -45,7 +51,8 @@ struct AlexNetWidths {
 };
 AlexNetWidths alexnet_widths(const AlexNetConfig& config);
 
-// The network, He-initialised (fan-in), biases zero.
+// The network (after the preprocessing layers, if any), He-initialised
+// (fan-in), biases zero.
 template <typename T>
 layers::Network<T> alexnet_network(const AlexNetConfig& config, Rng& rng);
 

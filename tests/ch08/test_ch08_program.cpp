@@ -22,33 +22,6 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kCh08 = std::string(NN_BIN_DIR) + "/ch08_lenet5";
 
-void put_be32(std::ofstream& out, std::uint32_t v) {
-  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-                     static_cast<char>(v)};
-  out.write(b, 4);
-}
-
-// An MNIST-format pair of files (uncompressed): class c is a bright bar at
-// rows 2c+2, 2c+3 over noise. With random_labels the labels ignore the
-// images (so a test set always has misclassified examples).
-void write_idx(const fs::path& dir, const std::string& prefix, std::uint32_t count, bool random_labels,
-               std::uint64_t seed) {
-  nn::Rng rng(seed);
-  std::ofstream images(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary);
-  std::ofstream labels(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary);
-  for (std::uint32_t v : {0x00000803u, count, 28u, 28u}) put_be32(images, v);
-  for (std::uint32_t v : {0x00000801u, count}) put_be32(labels, v);
-  for (std::uint32_t i = 0; i < count; ++i) {
-    const auto cls = static_cast<int>(rng.below(10));
-    for (int y = 0; y < 28; ++y)
-      for (int x = 0; x < 28; ++x) {
-        const bool bar = y >= 2 + 2 * cls && y < 4 + 2 * cls && x >= 4 && x < 24;
-        images.put(static_cast<char>((bar ? 128 : 0) + static_cast<int>(rng.below(100))));
-      }
-    labels.put(static_cast<char>(random_labels ? static_cast<int>(rng.below(10)) : cls));
-  }
-}
-
 struct TempDir {
   fs::path path;
   explicit TempDir(const std::string& name)
@@ -109,8 +82,8 @@ TEST_CASE("ch08_lenet5 --variant takes modern or 1998 and rejects anything else 
 
 TEST_CASE("ch08_lenet5 --variant 1998 trains the paper's network and evaluates its checkpoint", "[ch08][cli]") {
   TempDir data("nn_ch08_1998_fashion_data"), out("nn_ch08_1998_out"), eval_out("nn_ch08_1998_eval_out");
-  write_idx(data.path, "train", 300, false, 83);
-  write_idx(data.path, "t10k", 100, true, 84);
+  nn::test::write_idx(data.path, "train", 300, false, 83);
+  nn::test::write_idx(data.path, "t10k", 100, true, 84);
   const std::string common = " --variant 1998 --data " + data.path.string();
   const auto r = nn::test::run_command(kCh08 + common + " --validation 100 --epochs 1 --out " + out.path.string());
   INFO(r.output);
@@ -139,8 +112,8 @@ TEST_CASE("ch08_lenet5 writes the best and last checkpoints, confusion matrix, m
           "[ch08][cli]") {
   // "fashion" in the folder's name: the program then names Fashion-MNIST's classes.
   TempDir data("nn_ch08_fashion_data"), out("nn_ch08_out"), eval_out("nn_ch08_eval_out");
-  write_idx(data.path, "train", 400, false, 81);
-  write_idx(data.path, "t10k", 200, true, 82);
+  nn::test::write_idx(data.path, "train", 400, false, 81);
+  nn::test::write_idx(data.path, "t10k", 200, true, 82);
   const std::string common = " --data " + data.path.string() + " --validation 100";
 
   // --validation must leave training images.
@@ -203,8 +176,8 @@ TEST_CASE("ch08_lenet5 --resume continues a run to the uninterrupted run's weigh
           "[ch08][cli]") {
   TempDir data("nn_ch08_resume_fashion_data"), whole("nn_ch08_resume_whole"), part("nn_ch08_resume_part"),
       rest("nn_ch08_resume_rest");
-  write_idx(data.path, "train", 400, false, 85);
-  write_idx(data.path, "t10k", 100, false, 86);
+  nn::test::write_idx(data.path, "train", 400, false, 85);
+  nn::test::write_idx(data.path, "t10k", 100, false, 86);
   // Two threads, slices of the batch on both, Adam (state per parameter) and a schedule cut at epoch 2.
   const std::string common = " --data " + data.path.string() +
                              " --validation 100 --threads 2 --optimizer adam --lr 0.002 --step 2 --shift 1";
