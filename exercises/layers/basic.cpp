@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "ch02/maxout.hpp"
 #include "ch03/dense.hpp"
 #include "ch05/regularization.hpp"
 #include "ch07/conv_backward.hpp"
@@ -225,6 +226,83 @@ void Activation<T>::backward(TensorView<const T> x, TensorView<const T> y, Tenso
   if (dx.size()) ch02::activation_backward<T>(g_, dx, dy, x, y);
 }
 
+// ---- Maxout --------------------------------------------------------------------------
+
+template <typename T>
+Maxout<T>::Maxout(std::int64_t in_features, std::int64_t units, int pieces) : pieces_(pieces) {
+  if (in_features < 1 || units < 1 || pieces < 1)
+    throw Error("maxout: " + std::to_string(in_features) + " inputs, " + std::to_string(units) + " units of " +
+                std::to_string(pieces) + " pieces; each must be at least 1");
+  make(weight, d_weight, Shape{units * pieces, in_features});
+  make(bias, d_bias, Shape{units * pieces});
+}
+
+template <typename T>
+std::string Maxout<T>::describe() const {
+  return "maxout " + std::to_string(weight.dim(1)) + " -> " + std::to_string(weight.dim(0) / pieces_) + " x" +
+         std::to_string(pieces_);
+}
+
+template <typename T>
+Shape Maxout<T>::output_shape(const Shape& input) const {
+  const std::int64_t features = input.rank() ? input.numel() / (input[0] ? input[0] : 1) : 0;
+  if (input.rank() < 2 || features != weight.dim(1))
+    throw Error(describe() + ": the input " + input.str() + " has " + std::to_string(features) +
+                " features per example, expected " + std::to_string(weight.dim(1)));
+  return Shape{input[0], weight.dim(0) / pieces_};
+}
+
+template <typename T>
+void Maxout<T>::prepare(const Shape& input) {
+  (void)output_shape(input);
+  const Shape z{input[0], weight.dim(0)};
+  if (!(z_.shape() == z)) {
+    z_ = Tensor<T>(z);
+    d_z_ = Tensor<T>(z);
+    winner_.assign(static_cast<std::size_t>(input[0] * weight.dim(0) / pieces_), 0);
+  }
+}
+
+template <typename T>
+void Maxout<T>::forward(TensorView<const T> x, TensorView<T> y, Mode) {
+  prepare(x.shape());
+  ch02::maxout_forward<T>(y, z_, winner_, rows_of(x), weight, bias, pieces_);
+}
+
+template <typename T>
+void Maxout<T>::backward(TensorView<const T> x, TensorView<const T>, TensorView<const T> dy, TensorView<T> dx) {
+  TensorView<T> d_in = dx.size() ? rows_of(dx) : TensorView<T>();
+  if (!d_in.size()) {  // chapter 2's pair always computes ∂L/∂x: into a scratch the caller never sees
+    const Shape shape = rows_of(x).shape();
+    if (!(d_x_.shape() == shape)) d_x_ = Tensor<T>(shape);
+    d_in = d_x_.view();
+  }
+  ch02::maxout_backward<T>(d_in, d_weight, d_bias, d_z_, dy, winner_, rows_of(x), weight, pieces_);
+}
+
+template <typename T>
+void Maxout<T>::parameters(const std::string& prefix, std::vector<Parameter<T>>& out) {
+  out.push_back({join_name(prefix, "weight"), weight.view(), d_weight.view(), true});
+  out.push_back({join_name(prefix, "bias"), bias.view(), d_bias.view(), false});
+}
+
+template <typename T>
+void Maxout<T>::initialize(Init init, Rng& rng) {
+  ch05::init_weights<T>(weight, weight.dim(1), weight.dim(0), init, rng);
+  bias.fill(T(0));
+}
+
+template <typename T>
+std::int64_t Maxout<T>::multiply_adds(const Shape& input) const {
+  return input[0] * weight.size();
+}
+
+template <typename T>
+std::int64_t Maxout<T>::workspace_bytes() const {
+  return (z_.size() + d_z_.size() + d_x_.size()) * static_cast<std::int64_t>(sizeof(T)) +
+         static_cast<std::int64_t>(winner_.size() * sizeof(std::int32_t));
+}
+
 // ---- pooling --------------------------------------------------------------------------
 
 template <typename T>
@@ -345,6 +423,7 @@ std::int64_t Dropout<T>::workspace_bytes() const {
   template class Dense<T>;                                             \
   template class Conv2d<T>;                                            \
   template class Activation<T>;                                        \
+  template class Maxout<T>;                                            \
   template class MaxPool2d<T>;                                         \
   template class AvgPool2d<T>;                                         \
   template class Flatten<T>;                                           \

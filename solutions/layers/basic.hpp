@@ -5,6 +5,7 @@
 //                kernel where the geometry allows (conv_routes.hpp)
 //                                                            weight (K, C/G, F_h, F_w), bias (K) or none
 //   Activation   ch02 activation_forward / _backward (sigmoid, tanh, ReLU, leaky ReLU, ELU, |z|, identity)
+//   Maxout       ch02 maxout_forward / maxout_backward     weight (M·k, in), bias (M·k)
 //   MaxPool2d    ch07 maxpool2d_forward / _backward (any window and stride; the arg-max map is its cache)
 //   AvgPool2d    ch07 avgpool2d_forward / _backward (2×2/2 in float runs nn/pool.hpp's kernels)
 //   Flatten      (N, C, H, W) → (N, C·H·W)
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ch02/activations.hpp"
 #include "ch06/conv.hpp"
@@ -99,6 +101,30 @@ class Activation final : public Layer<T> {
 
  private:
   ch02::Activation g_;
+};
+
+// Maxout (chapter 2's activation with weights): M units, each the largest
+// of k affine functions of the flattened input. weight (M·k, in), bias (M·k).
+template <typename T>
+class Maxout final : public Layer<T> {
+ public:
+  Maxout(std::int64_t in_features, std::int64_t units, int pieces = 2);
+  std::string describe() const override;
+  Shape output_shape(const Shape& input) const override;
+  void prepare(const Shape& input) override;
+  void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  void parameters(const std::string& prefix, std::vector<Parameter<T>>& out) override;
+  void initialize(Init init, Rng& rng) override;
+  std::int64_t multiply_adds(const Shape& input) const override;
+  std::int64_t workspace_bytes() const override;
+
+  Tensor<T> weight, bias, d_weight, d_bias;
+
+ private:
+  int pieces_;
+  Tensor<T> z_, d_z_, d_x_;             // every piece's value, its delta, ∂L/∂x when the caller wants none
+  std::vector<std::int32_t> winner_;    // which piece won, per example and unit (the cache)
 };
 
 // Max pooling, F_h×F_w windows moved by S (overlapping when S < F).

@@ -78,6 +78,17 @@ TEST_CASE("ex2.1 ex2.2 ex2.3 ex2.4 every activation layer's gradient matches fin
   }
 }
 
+TEST_CASE("ex2.5 the maxout layer's gradients match finite differences", "[ch07][layers][ex2.5]") {
+  // Piecewise linear: with random weights no two pieces of a unit come within
+  // the step h = 1e-5 of each other.
+  Rng rng(711);
+  Maxout<double> maxout(6, 4, 3);
+  CHECK(maxout.output_shape(Shape{3, 6}) == (Shape{3, 4}));
+  CHECK(test::check_layer(maxout, Shape{3, 6}, rng) == std::vector<std::string>{"x", "weight", "bias"});
+  Maxout<double> on_maps(2 * 3 * 3, 2);  // the curriculum's max(w1ᵀx + b1, w2ᵀx + b2), on (N, 2, 3, 3) flattened
+  test::check_layer(on_maps, Shape{2, 2, 3, 3}, rng);
+}
+
 TEST_CASE("ex7.4 max pooling's gradient matches finite differences, windows overlapping or not",
           "[ch07][layers][ex7.3][ex7.4]") {
   for (const ch07::Pool2dGeometry& p : {ch07::Pool2dGeometry{2, 2, 2}, ch07::Pool2dGeometry{3, 3, 2},
