@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -100,6 +101,18 @@ inline void write_idx(const std::filesystem::path& dir, const std::string& prefi
     labels.put(static_cast<char>(random_labels ? static_cast<int>(rng.below(10)) : cls));
   }
 }
+
+// A fresh folder under the system's temporary directory, named after the
+// test and the process, removed with everything in it at the end of scope.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
 
 // n floats drawn uniformly from [−1, 1).
 inline std::vector<float> random_floats(Rng& rng, std::size_t n) {

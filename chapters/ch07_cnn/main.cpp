@@ -71,16 +71,6 @@ void pooling_example() {
   print_matrix("mean pool backward of dL/dy = 1: a quarter to every pixel", d_x.data(), 4, 4);
 }
 
-// Channel c of example 0 of a (1, C, H, W) tensor as a tile.
-image::Tile map_tile(TensorView<const float> t, std::int64_t c) {
-  image::Tile tile;
-  tile.height = static_cast<int>(t.dim(2));
-  tile.width = static_cast<int>(t.dim(3));
-  const float* p = t.data() + c * t.dim(2) * t.dim(3);
-  tile.pixels.assign(p, p + t.dim(2) * t.dim(3));
-  return tile;
-}
-
 // The parameter of `net` named `name`.
 TensorView<const float> parameter(Network<float>& net, const std::string& name) {
   for (const auto& p : net.parameters())
@@ -91,15 +81,9 @@ TensorView<const float> parameter(Network<float>& net, const std::string& name) 
 void draw(Network<float>& net, const Dataset& test, int index, const std::string& out) {
   // First-layer filters: K1 tiles of F×F (0 = mid-grey, so sign shows).
   const TensorView<const float> w1 = parameter(net, "conv1.weight");
-  std::vector<image::Tile> filters;
-  for (std::int64_t k = 0; k < w1.dim(0); ++k) {
-    image::Tile t;
-    t.height = static_cast<int>(w1.dim(2));
-    t.width = static_cast<int>(w1.dim(3));
-    const float* p = w1.data() + k * w1.size() / w1.dim(0);
-    t.pixels.assign(p, p + t.height * t.width);  // channel 0 (grey images have one)
-    filters.push_back(std::move(t));
-  }
+  const std::vector<image::Tile> filters =  // channel 0 of each (grey images have one)
+      image::filter_tiles(w1.data(), static_cast<int>(w1.dim(0)), w1.size() / w1.dim(0), static_cast<int>(w1.dim(2)),
+                          static_cast<int>(w1.dim(3)));
   image::write_grid(out + "/filters_conv1.png", filters, 8, 12, image::Scaling::Symmetric, 4);
   // Activation maps of one test image: the outputs of relu1 and relu2
   // (children 1 and 4 of the list), kept by the Sequential for backward.
@@ -111,9 +95,10 @@ void draw(Network<float>& net, const Dataset& test, int index, const std::string
   std::vector<image::Tile> input = {{static_cast<int>(x.dim(2)), static_cast<int>(x.dim(3)),
                                      std::vector<float>(x.data(), x.data() + pixels)}};
   image::write_grid(out + "/activation_input.png", input, 1, 6, image::Scaling::MinMax, 2);
-  std::vector<image::Tile> maps1, maps2;
-  for (std::int64_t c = 0; c < a1.dim(1); ++c) maps1.push_back(map_tile(a1, c));
-  for (std::int64_t c = 0; c < a2.dim(1); ++c) maps2.push_back(map_tile(a2, c));
+  const auto maps1 = image::plane_tiles(a1.data(), static_cast<int>(a1.dim(1)), static_cast<int>(a1.dim(2)),
+                                       static_cast<int>(a1.dim(3)));
+  const auto maps2 = image::plane_tiles(a2.data(), static_cast<int>(a2.dim(1)), static_cast<int>(a2.dim(2)),
+                                       static_cast<int>(a2.dim(3)));
   image::write_grid(out + "/activations_conv1.png", maps1, 8, 3, image::Scaling::MinMax, 3);
   image::write_grid(out + "/activations_conv2.png", maps2, 8, 4, image::Scaling::MinMax, 3);
   std::vector<int> guess(1);

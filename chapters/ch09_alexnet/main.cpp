@@ -57,28 +57,14 @@ std::size_t child_index(const layers::Sequential<float>& s, const std::string& n
   throw Error("AlexNet has no layer named " + name);
 }
 
-// Channel c of example 0 of a (1, C, H, W) tensor as a tile.
-image::Tile map_tile(TensorView<const float> t, std::int64_t c) {
-  image::Tile tile;
-  tile.height = static_cast<int>(t.dim(2));
-  tile.width = static_cast<int>(t.dim(3));
-  const float* p = t.data() + c * t.dim(2) * t.dim(3);
-  tile.pixels.assign(p, p + t.dim(2) * t.dim(3));
-  return tile;
-}
-
 void draw(Network<float>& net, const Dataset& test, int index, const std::string& out) {
   // conv1's filters: K tiles of 11×11 (grey images: one channel), 0 = mid-grey.
   TensorView<const float> w1;
   for (const auto& p : net.parameters())
     if (p.name == "conv1.weight") w1 = p.value;
-  std::vector<image::Tile> filters;
-  const std::int64_t per_filter = w1.size() / w1.dim(0);
-  for (std::int64_t k = 0; k < w1.dim(0); ++k) {
-    image::Tile t{static_cast<int>(w1.dim(2)), static_cast<int>(w1.dim(3)), {}};
-    t.pixels.assign(w1.data() + k * per_filter, w1.data() + k * per_filter + t.height * t.width);
-    filters.push_back(std::move(t));
-  }
+  const std::vector<image::Tile> filters = image::filter_tiles(
+      w1.data(), static_cast<int>(w1.dim(0)), w1.size() / w1.dim(0), static_cast<int>(w1.dim(2)),
+      static_cast<int>(w1.dim(3)));
   image::write_grid(out + "/filters_conv1.png", filters, 8, 4, image::Scaling::Symmetric, 2);
   const std::int64_t pixels = test.example_size();
   const TensorView<const float> x(test.images.data() + index * pixels,
@@ -87,9 +73,10 @@ void draw(Network<float>& net, const Dataset& test, int index, const std::string
   const auto& body = net.body();
   const TensorView<const float> a1 = body.output(child_index(body, "relu1")),
                                 a2 = body.output(child_index(body, "relu2"));
-  std::vector<image::Tile> maps1, maps2;
-  for (std::int64_t c = 0; c < std::min<std::int64_t>(a1.dim(1), 32); ++c) maps1.push_back(map_tile(a1, c));
-  for (std::int64_t c = 0; c < std::min<std::int64_t>(a2.dim(1), 32); ++c) maps2.push_back(map_tile(a2, c));
+  const auto maps1 = image::plane_tiles(a1.data(), static_cast<int>(std::min<std::int64_t>(a1.dim(1), 32)),
+                                       static_cast<int>(a1.dim(2)), static_cast<int>(a1.dim(3)));
+  const auto maps2 = image::plane_tiles(a2.data(), static_cast<int>(std::min<std::int64_t>(a2.dim(1), 32)),
+                                       static_cast<int>(a2.dim(2)), static_cast<int>(a2.dim(3)));
   image::write_grid(out + "/activations_conv1.png", maps1, 8, 2, image::Scaling::MinMax, 2);
   image::write_grid(out + "/activations_conv2.png", maps2, 8, 3, image::Scaling::MinMax, 2);
   std::printf("wrote %s/filters_conv1.png (the %lld conv1 filters, 11x11, grey = 0), activations_conv1.png\n"

@@ -107,4 +107,18 @@ void write_grid(const std::filesystem::path& png, const std::vector<Tile>& tiles
   write_png_gray(png, height, width, grey);
 }
 
+std::vector<Tile> plane_tiles(const float* data, int count, int height, int width) {
+  std::vector<Tile> tiles;
+  const long long plane = static_cast<long long>(height) * width;
+  for (int c = 0; c < count; ++c) tiles.push_back({height, width, std::vector<float>(data + c * plane, data + (c + 1) * plane)});
+  return tiles;
+}
+
+std::vector<Tile> filter_tiles(const float* w, int filters, long long stride, int height, int width) {
+  std::vector<Tile> tiles;
+  const long long taps = static_cast<long long>(height) * width;
+  for (int k = 0; k < filters; ++k) tiles.push_back({height, width, std::vector<float>(w + k * stride, w + k * stride + taps)});
+  return tiles;
+}
+
 }  // namespace nn::image

@@ -22,16 +22,6 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kCh08 = std::string(NN_BIN_DIR) + "/ch08_lenet5";
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream ss;
@@ -81,7 +71,7 @@ TEST_CASE("ch08_lenet5 --variant takes modern or 1998 and rejects anything else 
 }
 
 TEST_CASE("ch08_lenet5 --variant 1998 trains the paper's network and evaluates its checkpoint", "[ch08][cli]") {
-  TempDir data("nn_ch08_1998_fashion_data"), out("nn_ch08_1998_out"), eval_out("nn_ch08_1998_eval_out");
+  nn::test::TempDir data("nn_ch08_1998_fashion_data"), out("nn_ch08_1998_out"), eval_out("nn_ch08_1998_eval_out");
   nn::test::write_idx(data.path, "train", 300, false, 83);
   nn::test::write_idx(data.path, "t10k", 100, true, 84);
   const std::string common = " --variant 1998 --data " + data.path.string();
@@ -111,7 +101,7 @@ TEST_CASE("ch08_lenet5 --variant 1998 trains the paper's network and evaluates i
 TEST_CASE("ch08_lenet5 writes the best and last checkpoints, confusion matrix, misclassified examples and throughput",
           "[ch08][cli]") {
   // "fashion" in the folder's name: the program then names Fashion-MNIST's classes.
-  TempDir data("nn_ch08_fashion_data"), out("nn_ch08_out"), eval_out("nn_ch08_eval_out");
+  nn::test::TempDir data("nn_ch08_fashion_data"), out("nn_ch08_out"), eval_out("nn_ch08_eval_out");
   nn::test::write_idx(data.path, "train", 400, false, 81);
   nn::test::write_idx(data.path, "t10k", 200, true, 82);
   const std::string common = " --data " + data.path.string() + " --validation 100";
@@ -174,7 +164,7 @@ TEST_CASE("ch08_lenet5 writes the best and last checkpoints, confusion matrix, m
 TEST_CASE("ch08_lenet5 --resume continues a run to the uninterrupted run's weights, and refuses another network's "
           "checkpoint",
           "[ch08][cli]") {
-  TempDir data("nn_ch08_resume_fashion_data"), whole("nn_ch08_resume_whole"), part("nn_ch08_resume_part"),
+  nn::test::TempDir data("nn_ch08_resume_fashion_data"), whole("nn_ch08_resume_whole"), part("nn_ch08_resume_part"),
       rest("nn_ch08_resume_rest");
   nn::test::write_idx(data.path, "train", 400, false, 85);
   nn::test::write_idx(data.path, "t10k", 100, false, 86);

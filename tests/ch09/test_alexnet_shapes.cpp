@@ -30,14 +30,6 @@ Totals totals(layers::Network<float>& net) {
   return t;
 }
 
-std::string chw(const Shape& s) {
-  std::string t;
-  for (int i = 1; i < s.rank(); ++i) {
-    if (i > 1) t += 'x';
-    t += std::to_string(s[i]);
-  }
-  return t;
-}
 
 }  // namespace
 
@@ -46,7 +38,7 @@ TEST_CASE("AlexNet's summary is the lectures' table: single tower", "[ch09][shap
   layers::Network<float> net = alexnet_network<float>(AlexNetConfig{}, rng);
   std::vector<std::string> rows;
   for (const auto& r : net.summary())
-    rows.push_back(r.name + " " + chw(r.output) + " " + std::to_string(r.parameters));
+    rows.push_back(r.name + " " + test::shape_text(r.output) + " " + std::to_string(r.parameters));
   CHECK(rows == std::vector<std::string>{
                     "conv1 96x55x55 34944",  "relu1 96x55x55 0",      "pool1 96x27x27 0",  "norm1 96x27x27 0",
                     "conv2 256x27x27 614656", "relu2 256x27x27 0",    "pool2 256x13x13 0", "norm2 256x13x13 0",

@@ -16,15 +16,6 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kCh09 = std::string(NN_BIN_DIR) + "/ch09_alexnet";
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 }  // namespace
 
 TEST_CASE("ch09_alexnet --help describes the flags and exits 0", "[ch09][cli]") {
@@ -44,7 +35,7 @@ TEST_CASE("ch09_alexnet rejects a bad width, group count, resize and unknown fla
 }
 
 TEST_CASE("ch09_alexnet prints the lectures' table and trains a narrow AlexNet, writing its report", "[ch09][cli]") {
-  TempDir data("nn_ch09_fashion_data"), out("nn_ch09_out");
+  nn::test::TempDir data("nn_ch09_fashion_data"), out("nn_ch09_out");
   nn::test::write_idx(data.path, "train", 300, false, 87);
   nn::test::write_idx(data.path, "t10k", 100, true, 88);
   const auto r = nn::test::run_command(kCh09 + " --data " + data.path.string() +

@@ -110,6 +110,16 @@ layers::Parameter<T>& parameter(layers::Network<T>& net, const std::string& name
   throw;  // not reached
 }
 
+// "6x28x28": the dimensions after the batch, as the summaries print them.
+inline std::string shape_text(const Shape& s) {
+  std::string t;
+  for (int i = 1; i < s.rank(); ++i) {
+    if (i > 1) t += 'x';
+    t += std::to_string(s[i]);
+  }
+  return t;
+}
+
 // n random images (N, C, H, W) in [0, 1).
 inline Tensor<float> random_images(Rng& rng, Shape shape) {
   Tensor<float> x(shape);

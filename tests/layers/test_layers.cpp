@@ -30,14 +30,6 @@ std::vector<std::string> names_of(Network<float>& net) {
   return names;
 }
 
-std::string shape_text(const Shape& s) {
-  std::string t;
-  for (int i = 1; i < s.rank(); ++i) {
-    if (i > 1) t += 'x';
-    t += std::to_string(s[i]);
-  }
-  return t;
-}
 
 }  // namespace
 
@@ -91,7 +83,7 @@ TEST_CASE("nested composites name their parameters as torchvision's ResNet and i
                                                   "mixed.branch3x3.bias", "fc.weight", "fc.bias"});
   // The summary walks into the blocks: the residual's sum and the concatenation get rows of their own.
   std::vector<std::string> rows;
-  for (const SummaryRow& r : net.summary()) rows.push_back(r.name + " " + shape_text(r.output));
+  for (const SummaryRow& r : net.summary()) rows.push_back(r.name + " " + test::shape_text(r.output));
   CHECK(rows == std::vector<std::string>{"layer1.0.conv1 6x4x4", "layer1.0.relu 6x4x4", "layer1.0.conv2 6x4x4",
                                          "layer1.0.downsample.0 6x4x4", "layer1.0 6x4x4", "mixed.branch1x1 2x4x4",
                                          "mixed.branch3x3 3x4x4", "mixed 5x4x4", "flatten 80", "fc 4"});
@@ -108,7 +100,7 @@ TEST_CASE("the summary of LeNet-5: shapes, parameters and multiply-adds per laye
   std::vector<std::int64_t> params, macs;
   for (const SummaryRow& r : net.summary()) {
     names.push_back(r.name);
-    outputs.push_back(shape_text(r.output));
+    outputs.push_back(test::shape_text(r.output));
     params.push_back(r.parameters);
     macs.push_back(r.multiply_adds);
     CHECK(r.activation_bytes == r.output.numel() * 4);

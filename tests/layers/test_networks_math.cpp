@@ -60,15 +60,6 @@ Dataset blobs(std::int64_t n, std::uint64_t seed) {
   return d;
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const std::string& tag)
-      : path(std::filesystem::temp_directory_path() / ("nn_" + tag + "_" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
 template <typename T>
 std::vector<T> values_of(TensorView<const T> t) {
   return std::vector<T>(t.begin(), t.end());
@@ -226,7 +217,7 @@ TEST_CASE("ex8.1 LeNet-5 as a list of layers equals the hand-wired one: logits a
 }
 
 TEST_CASE("ex8.1 LeNet-5 as layers and hand-wired load each other's checkpoints", "[ch08][layers][ex8.1]") {
-  TempDir dir("lenet5_interop");
+  nn::test::TempDir dir("nn_lenet5_interop");
   Rng r1(89), r2(90);
   Network<float> list = ch08::lenet5_network<float>(r1);
   ch08::LeNet5<float> hand = ch08::make_lenet5<float>(r2);  // other weights
@@ -298,7 +289,7 @@ TEST_CASE("ex7.2 ex7.4 the small CNN learns where the blob is", "[ch07][layers][
 }
 
 TEST_CASE("ex7.2 every model's checkpoint round-trips to identical outputs", "[ch07][layers][ex7.2]") {
-  TempDir dir("roundtrip");
+  nn::test::TempDir dir("nn_roundtrip");
   Rng rng(94);
   struct Model {
     const char* name;
@@ -329,7 +320,7 @@ TEST_CASE("ex7.2 every model's checkpoint round-trips to identical outputs", "[c
 
 TEST_CASE("ex7.2 a checkpoint that does not match the model is refused, naming the tensor, and changes nothing",
           "[ch07][layers][ex7.2]") {
-  TempDir dir("mismatch");
+  nn::test::TempDir dir("nn_mismatch");
   Rng rng(95);
   Network<float> net = ch07::make_cnn<float>(tiny(), rng);
   ch05::Optimizer<float> opt(classic(), optimizer_params(net));
@@ -370,7 +361,7 @@ TEST_CASE("ex7.2 a checkpoint that does not match the model is refused, naming t
 
 TEST_CASE("ex7.2 resuming the small CNN from a checkpoint gives the uninterrupted run's weights bit for bit",
           "[ch07][layers][ex7.2]") {
-  TempDir dir("resume");
+  nn::test::TempDir dir("nn_resume");
   const Dataset train_set = blobs(200, 10), validation = blobs(50, 11);
   ch05::TrainOptions options;
   options.epochs = 3;

@@ -14,6 +14,13 @@ struct Tile {
   std::vector<float> pixels;
 };
 
+// The first `count` planes of height × width values starting at `data`
+// (the channels of one image of a (N, C, H, W) tensor) as tiles.
+std::vector<Tile> plane_tiles(const float* data, int count, int height, int width);
+// The first input channel of each of `filters` conv filters (a weight laid
+// out (K, C, F_h, F_w), `stride` = C·F_h·F_w values per filter) as F_h × F_w tiles.
+std::vector<Tile> filter_tiles(const float* w, int filters, long long stride, int height, int width);
+
 // How tile values become grey levels.
 enum class Scaling {
   MinMax,     // each tile's own min → black, max → white
