@@ -138,7 +138,9 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   for (const auto& e : r.epochs) train_time += e.seconds;
   std::printf("\n%zu epoch%s, %.1f s of training%s\n", r.epochs.size(), r.epochs.size() == 1 ? "" : "s", train_time,
               r.stopped_early ? ", stopped early" : "");
-  const layers::TestReport report = layers::test_report(net, data.test, 1);  // one pass: AlexNet is slow
+  // One pass, at the training batch size: AlexNet is slow, and its buffers for
+  // a batch of 500 would be several times those planned for training.
+  const layers::TestReport report = layers::test_report(net, data.test, 1, o.batch);
   layers::write_test_report(report, data.test, "AlexNet", "after epoch " + std::to_string(r.epochs.back().epoch), out);
   layers::plot_training(out, "AlexNet", r);
   layers::save(out + "/model.safetensors", net);
