@@ -44,16 +44,17 @@ void print_confusion(const std::vector<std::int64_t>& confusion, const std::vect
 
 }  // namespace
 
-TestReport test_report(Network<float>& net, const Dataset& test, int passes) {
+TestReport test_report(Network<float>& net, const Dataset& test, int passes, std::int64_t batch) {
   TestReport r;
   double fastest = 0;
   for (int pass = 0; pass < std::max(1, passes); ++pass) {
     Stopwatch clock;
-    r.predicted = predict(net, test, kInferenceBatch);
+    r.predicted = predict(net, test, batch);
     const double seconds = clock.seconds();
     if (pass == 0 || seconds < fastest) fastest = seconds;
   }
   r.passes = std::max(1, passes);
+  r.batch = batch;
   r.images_per_second = fastest > 0 ? static_cast<double>(test.size()) / fastest : 0;
   r.accuracy = accuracy_of(test, r.predicted, net.classes(), &r.confusion);
   return r;
@@ -72,7 +73,7 @@ void write_test_report(const TestReport& r, const Dataset& test, const std::stri
   std::printf("test accuracy %.2f%% on %lld images (%s)\n", 100 * r.accuracy, static_cast<long long>(test.size()),
               what.c_str());
   std::printf("inference: %.0f images/s (the test set at batch %lld, %d thread%s%s)\n", r.images_per_second,
-              static_cast<long long>(kInferenceBatch), num_threads(), num_threads() == 1 ? "" : "s",
+              static_cast<long long>(r.batch), num_threads(), num_threads() == 1 ? "" : "s",
               r.passes > 1 ? (", fastest of " + std::to_string(r.passes) + " passes").c_str() : "");
   print_confusion(r.confusion, names);
 

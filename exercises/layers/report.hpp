@@ -19,13 +19,14 @@ struct TestReport {
   std::vector<int> predicted;
   std::vector<std::int64_t> confusion;  // classes × classes, [true][predicted]
   double accuracy = 0, images_per_second = 0;
-  int passes = 1;  // timed passes over the test set
+  int passes = 1;                       // timed passes over the test set
+  std::int64_t batch = kInferenceBatch;  // images a pass
 };
 
-// The test set through the network at batch 500 in eval mode, `passes`
-// times; the throughput is the fastest pass's (the first also sizes the
-// buffers and warms the caches).
-TestReport test_report(Network<float>& net, const Dataset& test, int passes = 2);
+// The test set through the network in eval mode, `batch` images at a time,
+// `passes` times; the throughput is the fastest pass's (the first also
+// sizes the buffers and warms the caches).
+TestReport test_report(Network<float>& net, const Dataset& test, int passes = 2, std::int64_t batch = kInferenceBatch);
 
 // Prints the accuracy, the throughput and the confusion matrix, and writes
 // out/confusion.png, out/misclassified.csv and out/misclassified.png

@@ -141,7 +141,9 @@ ch05::TrainResult train(Network<float>& net, const Dataset& train_set, const Dat
     net.predictions(predicted);
     return objective;
   };
-  model.evaluate = [&](const Dataset& data) { return evaluate(net, data); };
+  // Validation at the training batch size: the buffers sized for training
+  // serve it too, and a large network plans no second, larger set.
+  model.evaluate = [&](const Dataset& data) { return evaluate(net, data, options.batch_size); };
   model.keep_best = [&] { best = snapshot(net); };
   model.restore_best = [&] { restore(net, best); };
   // Dropout masks come from a stream seeded by (seed, epoch): a resumed run draws the same ones.
