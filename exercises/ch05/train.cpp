@@ -20,9 +20,6 @@ TensorView<const float> flat(TensorView<const float> images) {
   return images.reshape(Shape{n, n ? images.size() / n : 0});
 }
 
-std::uint64_t epoch_seed(std::uint64_t seed, int epoch, std::uint64_t purpose) {
-  return seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch) * 0xBF58476D1CE4E5B9ULL + purpose;
-}
 
 std::string architecture(const Classifier<float>& net) {
   std::string s;
@@ -34,6 +31,10 @@ std::string architecture(const Classifier<float>& net) {
 }
 
 }  // namespace
+
+std::uint64_t epoch_seed(std::uint64_t seed, int epoch, std::uint64_t purpose) {
+  return seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch) * 0xBF58476D1CE4E5B9ULL + purpose;
+}
 
 TrainOptions options_from_flags(const cli::TrainingFlags& o, std::uint64_t seed) {
   TrainOptions t;

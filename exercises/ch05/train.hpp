@@ -52,6 +52,11 @@ struct TrainOptions {
 // program.
 TrainOptions options_from_flags(const cli::TrainingFlags& flags, std::uint64_t seed);
 
+// The seed of epoch `epoch`'s random stream for `purpose` (1: dropout
+// masks and the layers' other draws): a resumed run draws what the
+// uninterrupted one drew.
+std::uint64_t epoch_seed(std::uint64_t seed, int epoch, std::uint64_t purpose);
+
 struct EpochRecord {
   int epoch = 0;
   double train_loss = 0, train_accuracy = 0, validation_accuracy = 0, learning_rate = 0;

@@ -43,6 +43,14 @@ TensorView<T> rows_of(TensorView<T> t) {
   return t.reshape(Shape{n, n ? t.size() / n : 0});
 }
 
+// A layer on the flattened input: its features per example must be `expected`.
+void check_features(const std::string& layer, const Shape& input, std::int64_t expected) {
+  const std::int64_t features = input.rank() ? input.numel() / (input[0] ? input[0] : 1) : 0;
+  if (input.rank() < 2 || features != expected)
+    throw Error(layer + ": the input " + input.str() + " has " + std::to_string(features) +
+                " features per example, expected " + std::to_string(expected));
+}
+
 template <typename T>
 void make(Tensor<T>& value, Tensor<T>& grad, Shape shape) {
   value = Tensor<T>(shape);
@@ -95,10 +103,7 @@ std::string Dense<T>::describe() const {
 
 template <typename T>
 Shape Dense<T>::output_shape(const Shape& input) const {
-  const std::int64_t features = input.rank() ? input.numel() / (input[0] ? input[0] : 1) : 0;
-  if (input.rank() < 2 || features != weight.dim(1))
-    throw Error(describe() + ": the input " + input.str() + " has " + std::to_string(features) +
-                " features per example, expected " + std::to_string(weight.dim(1)));
+  check_features(describe(), input, weight.dim(1));
   return Shape{input[0], weight.dim(0)};
 }
 
@@ -245,10 +250,7 @@ std::string Maxout<T>::describe() const {
 
 template <typename T>
 Shape Maxout<T>::output_shape(const Shape& input) const {
-  const std::int64_t features = input.rank() ? input.numel() / (input[0] ? input[0] : 1) : 0;
-  if (input.rank() < 2 || features != weight.dim(1))
-    throw Error(describe() + ": the input " + input.str() + " has " + std::to_string(features) +
-                " features per example, expected " + std::to_string(weight.dim(1)));
+  check_features(describe(), input, weight.dim(1));
   return Shape{input[0], weight.dim(0) / pieces_};
 }
 

@@ -11,10 +11,6 @@ namespace nn::layers {
 
 namespace {
 
-std::uint64_t epoch_seed(std::uint64_t seed, int epoch) {
-  return seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch) * 0xBF58476D1CE4E5B9ULL + 1;
-}
-
 std::vector<ch05::CheckpointTensor> checkpoint_tensors(Network<float>& net) {
   std::vector<ch05::CheckpointTensor> tensors;
   for (auto& p : net.parameters()) tensors.push_back({p.name, p.value});
@@ -147,7 +143,7 @@ ch05::TrainResult train(Network<float>& net, const Dataset& train_set, const Dat
   model.keep_best = [&] { best = snapshot(net); };
   model.restore_best = [&] { restore(net, best); };
   // Dropout masks come from a stream seeded by (seed, epoch): a resumed run draws the same ones.
-  model.begin_epoch = [&](int epoch) { net.seed(epoch_seed(options.seed, epoch)); };
+  model.begin_epoch = [&](int epoch) { net.seed(ch05::epoch_seed(options.seed, epoch, 1)); };
   if (!resume_from.empty())
     model.resume = [&](ch05::Optimizer<float>& optimizer) { return load(resume_from, net, &optimizer); };
   if (!options.checkpoint_out.empty())
