@@ -35,11 +35,11 @@ double time_steps(std::int64_t batch, int steps, Step&& step) {
   return static_cast<double>(batch) * steps / clock.seconds();
 }
 
-// `repeats` timed runs of `steps` steps, after 20 untimed warm-up steps
+// `repeats` timed runs of `steps` steps, after `warmup` untimed steps
 // (buffers sized, caches and thread pool warm).
 template <typename Step>
-Rates measure(std::int64_t batch, int steps, int repeats, Step&& step) {
-  for (int i = 0; i < 20; ++i) step();
+Rates measure(std::int64_t batch, int steps, int repeats, Step&& step, int warmup = 20) {
+  for (int i = 0; i < warmup; ++i) step();
   std::vector<double> rates;
   for (int r = 0; r < repeats; ++r) rates.push_back(time_steps(batch, steps, step));
   std::sort(rates.begin(), rates.end());

@@ -42,12 +42,14 @@ struct Options : nn::cli::TrainingFlags {
     schedule = "plateau";
     limit_train = 6000;
     validation = 1000;
+    batch = 128;
   }
   double width = 0.25;
   int groups = 1;
   int resize = 256;
   double dropout = 0.5;
   int image_index = 0;
+  int in_channels = 0;  // 0: the data's
 };
 
 // The child of the body named `name` (a test failure of the program's own making if there is none).
@@ -108,7 +110,8 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   Dataset validation = split_validation(data.train, o.validation, common.seed);
 
   AlexNetConfig config;
-  config.in_channels = static_cast<int>(data.train.images.dim(1));
+  config.source_channels = static_cast<int>(data.train.images.dim(1));
+  config.in_channels = o.in_channels > 0 ? o.in_channels : config.source_channels;
   config.classes = data.train.num_classes;
   config.source = static_cast<int>(data.train.images.dim(2));
   config.resize = o.resize;
@@ -178,6 +181,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(227, 512))->capture_default_str();
   app.add_option("--dropout", o.dropout, "Dropout probability on the inputs of fc6 and fc7 (0: none)")
       ->check(CLI::Range(0.0, 0.9))->capture_default_str();
+  app.add_option("--in-channels", o.in_channels,
+                 "Input channels of conv1: 3 repeats the grey channel (the ImageNet geometry); 0: the data's")
+      ->check(CLI::IsMember({0, 1, 3}))->capture_default_str();
   app.add_option("--image", o.image_index, "Test image whose activation maps are drawn")
       ->check(CLI::Range(0, 1000000))->capture_default_str();
   return nn::cli::run(app, argc, argv, common, [&] {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -132,14 +133,16 @@ double evaluate(const Classifier<float>& net, const Dataset& data, std::int64_t 
 // save is atomic (nn/safetensors.hpp). Loading checks every name, shape and
 // dtype against `tensors` and changes nothing unless all match; a missing
 // or extra tensor, or a wrong shape, is an nn::Error naming it with the
-// expected and the found. Returns the saved state.
+// expected and the found. Returns the saved state. `metadata`: more
+// key/value pairs for the file's __metadata__ (what a reader needs to
+// rebuild the model: widths, input size, preprocessing).
 struct CheckpointTensor {
   std::string name;
   TensorView<float> value;
 };
 void save_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointTensor>& tensors,
                      const std::string& architecture, Optimizer<float>* optimizer, const ResumeState& state,
-                     std::uint64_t seed);
+                     std::uint64_t seed, const std::map<std::string, std::string>& metadata = {});
 ResumeState load_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointTensor>& tensors,
                             Optimizer<float>* optimizer);
 

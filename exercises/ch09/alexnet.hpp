@@ -42,6 +42,9 @@ struct AlexNetConfig {
   // cropped to image×image — a random window per image in training, the
   // centre in eval (the paper's crops of 224 from 256).
   int source = 0, resize = 0;
+  // Channels of the images fed (0: in_channels). 1 with in_channels 3: the
+  // grey channel is repeated (a first layer does it per batch).
+  int source_channels = 0;
 };
 
 // The widths after the multiplier: conv1 … conv5, then fc6 and fc7.
@@ -52,7 +55,10 @@ struct AlexNetWidths {
 AlexNetWidths alexnet_widths(const AlexNetConfig& config);
 
 // The network (after the preprocessing layers, if any), He-initialised
-// (fan-in), biases zero.
+// (fan-in), biases zero. Its checkpoints carry the configuration as
+// metadata (model, width, groups, in_channels, image, classes, source,
+// source_channels, resize, dropout, the LRN constants, the input scaling)
+// so that bench/pytorch_alexnet.py can rebuild it from the file alone.
 template <typename T>
 layers::Network<T> alexnet_network(const AlexNetConfig& config, Rng& rng);
 

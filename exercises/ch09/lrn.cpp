@@ -6,8 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <type_traits>
 
+#include "nn/cpu.hpp"
 #include "nn/error.hpp"
+#include "nn/lrn_kernels.hpp"
+#include "nn/threads.hpp"
 
 namespace nn::ch09 {
 
@@ -82,16 +86,66 @@ void LocalResponseNorm<T>::prepare(const Shape& input) {
   if (!(scale_.shape() == output_shape(input))) scale_ = Tensor<T>(input);
 }
 
+namespace {
+
+// The AVX-512 kernels (nn/lrn_kernels.hpp) where they apply: float, the
+// AVX-512 level active, a window of at most 16 channels. Otherwise the
+// reference loops above.
+bool use_kernels(const LrnParams& p) {
+  return simd_level() == SimdLevel::Avx512 && p.size <= kernels::kLrnMaxWindow;
+}
+
+kernels::LrnArgs kernel_args(const Shape& x, const LrnParams& p) {
+  kernels::LrnArgs a;
+  a.images = 1;  // one image per call: the images are shared among the threads
+  a.channels = x[1];
+  a.plane = x[2] * x[3];
+  a.before = p.size / 2;
+  a.after = (p.size - 1) / 2;
+  a.k = static_cast<float>(p.k);
+  a.alpha = static_cast<float>(p.alpha);
+  a.beta = static_cast<float>(p.beta);
+  return a;
+}
+
+}  // namespace
+
 template <typename T>
 void LocalResponseNorm<T>::forward(TensorView<const T> x, TensorView<T> y, layers::Mode) {
   prepare(x.shape());
+  if constexpr (std::is_same_v<T, float>) {
+    if (use_kernels(p_)) {
+      check_lrn("LRN forward", x.shape(), y.shape());
+      const kernels::LrnArgs a = kernel_args(x.shape(), p_);
+      const std::int64_t image = a.channels * a.plane;
+      parallel_for(x.dim(0), 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i)
+          kernels::lrn_forward_avx512(x.data() + i * image, y.data() + i * image, scale_.data() + i * image, a);
+      });
+      return;
+    }
+  }
   lrn_forward<T>(y, scale_, x, p_);
 }
 
 template <typename T>
 void LocalResponseNorm<T>::backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                                     TensorView<T> dx) {
-  if (dx.size()) lrn_backward<T>(dx, dy, x, y, scale_, p_);
+  if (!dx.size()) return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (use_kernels(p_)) {
+      for (const Shape& s : {dx.shape(), dy.shape(), y.shape(), scale_.shape()}) check_lrn("LRN backward", x.shape(), s);
+      const kernels::LrnArgs a = kernel_args(x.shape(), p_);
+      const std::int64_t image = a.channels * a.plane;
+      parallel_for(x.dim(0), 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i)
+          kernels::lrn_backward_avx512(dx.data() + i * image, dy.data() + i * image, x.data() + i * image,
+                                       y.data() + i * image, scale_.data() + i * image, a);
+      });
+      return;
+    }
+  }
+  lrn_backward<T>(dx, dy, x, y, scale_, p_);
 }
 
 template <typename T>

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ class Network {
   const std::string& architecture() const { return architecture_; }
   const Shape& image() const { return image_; }  // (C, H, W)
   int classes() const { return classes_; }
+  // Key/value pairs that every checkpoint of the network carries (what a
+  // reader needs to rebuild it: widths, input size, preprocessing).
+  void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
   // The logits of x (N, C, H, W), kept for backward and predictions.
   TensorView<const T> forward(TensorView<const T> x, Mode mode);
@@ -69,6 +74,7 @@ class Network {
   std::string architecture_;
   Shape image_;
   int classes_;
+  std::map<std::string, std::string> metadata_;
   Sequential<T> body_;
   Tensor<T> logits_, prob_, d_logits_;
   TensorView<const T> x_;  // the input of the last forward pass

@@ -14,7 +14,10 @@
 //               place (each image its own, from the layer's stream, which
 //               Network::seed reseeds every epoch), in Eval mode the centre.
 //               Backward adds dy into the window it came from.
-// Neither has parameters.
+//   RepeatChannels  a one-channel image repeated to C channels (grey images
+//               for a network built for colour ones). Backward sums the C
+//               deltas back into the one.
+// None has parameters.
 #pragma once
 
 #include <cstdint>
@@ -67,6 +70,21 @@ class RandomCrop final : public Layer<T> {
   int size_;
   Rng rng_{0};
   std::vector<std::pair<int, int>> offsets_;  // per image of the batch: the cache backward needs
+};
+
+template <typename T>
+class RepeatChannels final : public Layer<T> {
+ public:
+  explicit RepeatChannels(int channels);
+  std::string describe() const override;
+  Shape output_shape(const Shape& input) const override;
+  void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
+  bool sliceable() const override { return true; }
+  std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<RepeatChannels>(*this); }
+
+ private:
+  int channels_;
 };
 
 }  // namespace nn::layers

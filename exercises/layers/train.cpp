@@ -105,7 +105,7 @@ void restore(Network<float>& net, const std::vector<Tensor<float>>& values) {
 
 void save(const std::filesystem::path& path, Network<float>& net, ch05::Optimizer<float>* optimizer,
           const ch05::ResumeState& state, std::uint64_t seed) {
-  ch05::save_checkpoint(path, checkpoint_tensors(net), net.architecture(), optimizer, state, seed);
+  ch05::save_checkpoint(path, checkpoint_tensors(net), net.architecture(), optimizer, state, seed, net.metadata());
 }
 
 ch05::ResumeState load(const std::filesystem::path& path, Network<float>& net, ch05::Optimizer<float>* optimizer) {

@@ -95,11 +95,12 @@ std::vector<CheckpointTensor> tensors_of(Classifier<float>& net) {
 
 void save_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointTensor>& model,
                      const std::string& architecture, Optimizer<float>* optimizer, const ResumeState& state,
-                     std::uint64_t seed) {
+                     std::uint64_t seed, const std::map<std::string, std::string>& metadata) {
   std::vector<NamedConstTensor> tensors;
   for (const auto& t : model) tensors.push_back({t.name, dims_of(t.value.shape()), t.value.span()});
   SaveOptions save;
-  save.metadata = {{"architecture", architecture}};
+  save.metadata = metadata;
+  save.metadata["architecture"] = architecture;
   if (optimizer || state.next_epoch > 0) {  // where training stands: a checkpoint, not only weights
     save.metadata["next_epoch"] = std::to_string(state.next_epoch);
     save.metadata["learning_rate"] = std::to_string(state.learning_rate);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <utility>
 #include <string>
 
 #include "layers/basic.hpp"
@@ -38,14 +40,42 @@ layers::Network<T> alexnet_network(const AlexNetConfig& c, Rng& rng) {
   if (c.source > 0 && resize < c.image)
     throw Error("AlexNet: images resized to " + std::to_string(resize) + " cannot be cropped to " +
                 std::to_string(c.image));
+  const int fed = c.source_channels > 0 ? c.source_channels : c.in_channels;
+  if (fed != c.in_channels && fed != 1)
+    throw Error("AlexNet: images of " + std::to_string(fed) + " channels cannot feed " +
+                std::to_string(c.in_channels) + " input channels (only a grey channel can be repeated)");
   if (c.source > 0) name += ", from " + std::to_string(source) + "x" + std::to_string(source) + " images";
+  if (fed != c.in_channels) name += ", grey repeated";
   name += ")";
-  Network<T> net(name, Shape{c.in_channels, source, source}, c.classes);
+  Network<T> net(name, Shape{fed, source, source}, c.classes);
+  auto text = [](double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.17g", v);
+    return std::string(buffer);
+  };
+  const std::pair<const char*, std::string> meta[] = {
+      {"model", "alexnet"},
+      {"width", text(c.width)},
+      {"groups", std::to_string(g)},
+      {"in_channels", std::to_string(c.in_channels)},
+      {"image", std::to_string(c.image)},
+      {"classes", std::to_string(c.classes)},
+      {"source", std::to_string(source)},
+      {"source_channels", std::to_string(fed)},
+      {"resize", std::to_string(resize)},
+      {"dropout", text(c.dropout)},
+      {"lrn", "n=" + std::to_string(c.lrn.size) + " alpha=" + text(c.lrn.alpha) + " beta=" + text(c.lrn.beta) +
+                  " k=" + text(c.lrn.k) + " (PyTorch's LocalResponseNorm alpha = n*alpha)"},
+      {"input", "pixel/255 in [0, 1], no mean subtraction; bilinear resize (align_corners=False) to resize, "
+                "centre crop to image in eval"}};
+  for (const auto& [key, value] : meta) net.set_metadata(key, value);
   Sequential<T>& s = net.body();
   if (c.source > 0) {
     s.template emplace<Resize<T>>("resize", resize, resize);
     if (resize > c.image) s.template emplace<RandomCrop<T>>("crop", c.image);
   }
+  // After the resize and the crop, which then work on one channel, not three.
+  if (fed != c.in_channels) s.template emplace<RepeatChannels<T>>("grey", c.in_channels);
   const ch07::Pool2dGeometry pool{3, 3, 2};
   auto conv = [&](const char* id, int in, int out, int kernel, int stride, int pad, int groups) {
     s.template emplace<Conv2d<T>>(id, Conv2dSpec{in, out, kernel, kernel, stride, pad, 1, groups, true});
@@ -67,7 +97,7 @@ layers::Network<T> alexnet_network(const AlexNetConfig& c, Rng& rng) {
   relu("relu5");
   s.template emplace<MaxPool2d<T>>("pool5", pool);
   s.template emplace<Flatten<T>>("flatten");
-  const Shape features = s.output_shape(Shape{1, c.in_channels, source, source});
+  const Shape features = s.output_shape(Shape{1, fed, source, source});
   if (c.dropout > 0) s.template emplace<Dropout<T>>("drop6", c.dropout);
   s.template emplace<Dense<T>>("fc6", features[1], w.fc);
   relu("relu6");

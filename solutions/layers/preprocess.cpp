@@ -169,6 +169,45 @@ void RandomCrop<T>::backward(TensorView<const T>, TensorView<const T>, TensorVie
   }
 }
 
+template <typename T>
+RepeatChannels<T>::RepeatChannels(int channels) : channels_(channels) {
+  if (channels < 1) throw Error("repeat channels: needs at least 1 channel, got " + std::to_string(channels));
+}
+
+template <typename T>
+std::string RepeatChannels<T>::describe() const {
+  return "grey repeated to " + std::to_string(channels_) + " channels";
+}
+
+template <typename T>
+Shape RepeatChannels<T>::output_shape(const Shape& input) const {
+  if (input.rank() != 4 || input[1] != 1)
+    throw Error(describe() + ": the input must be (N, 1, H, W), got " + input.str());
+  return Shape{input[0], channels_, input[2], input[3]};
+}
+
+template <typename T>
+void RepeatChannels<T>::forward(TensorView<const T> x, TensorView<T> y, Mode) {
+  const std::int64_t plane = x.dim(2) * x.dim(3);
+  for (std::int64_t i = 0; i < x.dim(0); ++i)
+    for (int c = 0; c < channels_; ++c)
+      std::copy(x.data() + i * plane, x.data() + (i + 1) * plane, y.data() + (i * channels_ + c) * plane);
+}
+
+template <typename T>
+void RepeatChannels<T>::backward(TensorView<const T>, TensorView<const T>, TensorView<const T> dy, TensorView<T> dx) {
+  if (!dx.size()) return;
+  const std::int64_t plane = dx.dim(2) * dx.dim(3);
+  for (std::int64_t i = 0; i < dx.dim(0); ++i)
+    for (int c = 0; c < channels_; ++c) {
+      const T* from = dy.data() + (i * channels_ + c) * plane;
+      T* to = dx.data() + i * plane;
+      for (std::int64_t q = 0; q < plane; ++q) to[q] += from[q];
+    }
+}
+
+template class RepeatChannels<float>;
+template class RepeatChannels<double>;
 template class Resize<float>;
 template class Resize<double>;
 template class RandomCrop<float>;

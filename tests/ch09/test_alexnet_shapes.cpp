@@ -10,7 +10,10 @@
 
 #include "ch09/alexnet.hpp"
 #include "layer_check.hpp"
+#include "layers/train.hpp"
 #include "nn/error.hpp"
+#include "nn/safetensors.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
 using namespace nn::ch09;
@@ -99,6 +102,42 @@ TEST_CASE("AlexNet's width multiplier scales every width and keeps the topology"
   CHECK(std::vector<int>(tiny.conv, tiny.conv + 5) == std::vector<int>{2, 2, 4, 4, 2});
   config.width = 0;
   CHECK_THROWS_AS(alexnet_widths(config), Error);
+}
+
+TEST_CASE("AlexNet's checkpoints carry its configuration; grey images can feed three input channels",
+          "[ch09][shapes]") {
+  AlexNetConfig config;
+  config.source_channels = 1;
+  config.source = 28;
+  config.resize = 240;
+  config.classes = 10;
+  config.width = 0.0625;
+  config.groups = 2;
+  Rng rng(924);
+  layers::Network<float> net = alexnet_network<float>(config, rng);
+  CHECK(net.image() == Shape{1, 28, 28});
+  const auto& body = net.body();
+  CHECK(body.child_name(0) == "resize");
+  CHECK(body.child_name(1) == "crop");
+  CHECK(body.child_name(2) == "grey");  // after the crop: the resize works on one channel
+  for (const auto& p : net.parameters())
+    if (p.name == "conv1.weight") CHECK(p.value.shape() == Shape{6, 3, 11, 11});
+  const Tensor<float> x(Shape{2, 1, 28, 28});
+  CHECK(net.forward(x, layers::Mode::Eval).shape() == Shape{2, 10});
+  test::TempDir dir("nn_ch09_metadata");
+  layers::save(dir.path / "net.safetensors", net);
+  const auto meta = SafetensorsFile(dir.path / "net.safetensors").metadata();
+  const std::pair<const char*, const char*> expected[] = {
+      {"model", "alexnet"}, {"width", "0.0625"}, {"groups", "2"}, {"in_channels", "3"}, {"image", "227"},
+      {"classes", "10"}, {"source", "28"}, {"source_channels", "1"}, {"resize", "240"}, {"dropout", "0.5"}};
+  for (const auto& [key, value] : expected) {
+    INFO(key);
+    REQUIRE(meta.count(key) == 1);
+    CHECK(meta.at(key) == value);
+  }
+  CHECK(meta.at("lrn").find("alpha=0.0001") != std::string::npos);
+  config.source_channels = 2;
+  CHECK_THROWS_WITH(alexnet_network<float>(config, rng), Catch::Contains("only a grey channel can be repeated"));
 }
 
 TEST_CASE("AlexNet refuses an input of the wrong size, naming the layer and the sizes", "[ch09][shapes]") {

@@ -256,3 +256,16 @@ TEST_CASE("random crops: the centre in eval mode, a reproducible place per image
   Rng rng(725);
   test::check_layer(in_double, Shape{3, 2, 6, 7}, rng);  // reseeded before every pass: the same windows
 }
+
+TEST_CASE("a grey channel repeated: every channel a copy, the deltas summed back", "[ch09][layers]") {
+  RepeatChannels<float> repeat(3);
+  Tensor<float> x(Shape{2, 1, 2, 3}), y(Shape{2, 3, 2, 3});
+  for (std::int64_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i + 1);
+  repeat.forward(x, y, Mode::Eval);
+  for (int i = 0; i < 2; ++i)
+    for (int c = 0; c < 3; ++c) CHECK(y(i, c, 1, 2) == x(i, 0, 1, 2));
+  CHECK_THROWS_WITH(repeat.output_shape(Shape{1, 2, 4, 4}), Catch::Contains("(N, 1, H, W), got [1, 2, 4, 4]"));
+  RepeatChannels<double> in_double(3);
+  Rng rng(726);
+  test::check_layer(in_double, Shape{2, 1, 3, 4}, rng);
+}

@@ -11,52 +11,12 @@
 #endif
 #include <immintrin.h>
 
+#include "exp16_avx512.hpp"
 #include "nn/vexp.hpp"
 
 namespace nn::kernels {
 
 namespace {
-
-// The steps exp16 and tanh16 share. x = k·ln2 + r with k an integer
-// (returned in k) and |r| ≤ ln2/2, ln2 in two parts so that k·ln2 is exact.
-inline __m512 reduce_ln2(__m512 x, __m512& k) {
-  k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
-  return _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440054690583e-4f), r);
-}
-
-// Horner's rule for e^r from the r⁶ coefficient down: p·r⁶ + r⁵/5! + … + 1,
-// with p = 1/6! for the degree-6 Taylor polynomial (or the degree-7 one's
-// first step, 1/7!·r + 1/6!).
-inline __m512 horner_from_r6(__m512 p, __m512 r) {
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-}
-
-inline __m512 exp16(__m512 x) {
-  const __mmask16 is_nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-  __m512 xc = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_min_ps(_mm512_set1_ps(89.0f), x));
-  // 1. x = k·ln2 + r
-  __m512 k;
-  const __m512 r = reduce_ln2(xc, k);
-  // 2. e^r, Taylor degree 7, Horner
-  const __m512 p =
-      horner_from_r6(_mm512_fmadd_ps(_mm512_set1_ps(1.0f / 5040.0f), r, _mm512_set1_ps(1.0f / 720.0f)), r);
-  // 3. · 2^k1 · 2^k2
-  const __m512i ki = _mm512_cvtps_epi32(k);
-  const __m512i k1 = _mm512_srai_epi32(ki, 1);
-  const __m512i k2 = _mm512_sub_epi32(ki, k1);
-  const __m512i bias = _mm512_set1_epi32(127);
-  const __m512 s1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k1, bias), 23));
-  const __m512 s2 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k2, bias), 23));
-  const __m512 y = _mm512_mul_ps(_mm512_mul_ps(p, s1), s2);
-  return _mm512_mask_blend_ps(is_nan, y, x);  // NaN in, NaN out
-}
 
 // y[i] = f(x[i]) for i < n, 16 lanes at a time: two vectors per step (the
 // chain of one is long, and two independent chains keep both vector ports
