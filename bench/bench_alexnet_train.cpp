@@ -72,12 +72,14 @@ int main(int argc, char** argv) {
   std::int64_t batch = 32;
   int threads = 1, steps = 3, repeats = 5, warmup = 2;
   bool memory = false;
+  std::string only;
   app.add_option("--batch", batch, "Minibatch size")->check(CLI::Range(1, 4096))->capture_default_str();
   app.add_option("--threads", threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
   app.add_option("--steps", steps, "Steps per repeat")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   app.add_option("--repeats", repeats, "Repeats (the median is reported)")->check(CLI::Range(1, 1000))->capture_default_str();
   app.add_option("--warmup", warmup, "Untimed steps first")->check(CLI::Range(1, 1000))->capture_default_str();
   app.add_flag("--memory", memory, "Only training steps, then the peak resident memory (MiB)");
+  app.add_option("--only", only, "Time only training or only inference")->check(CLI::IsMember({"training", "inference"}));
   CLI11_PARSE(app, argc, argv);
   try {
     nn::set_num_threads(threads);
@@ -87,13 +89,13 @@ int main(int argc, char** argv) {
                   threads, static_cast<long long>(batch), what, r.median, r.min, r.max, repeats, steps);
       std::fflush(stdout);
     };
-    report("training", bench::measure(batch, steps, repeats, job, warmup));
+    if (only != "inference") report("training", bench::measure(batch, steps, repeats, job, warmup));
     if (memory) {
       std::printf("ours  AlexNet threads=%d batch=%lld training peak RSS MiB %.0f\n", threads,
                   static_cast<long long>(batch), peak_rss_mib());
       return 0;
     }
-    report("inference", bench::measure(batch, steps, repeats, [&] { job.infer(); }, warmup));
+    if (only != "training") report("inference", bench::measure(batch, steps, repeats, [&] { job.infer(); }, warmup));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

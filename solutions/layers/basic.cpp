@@ -2,12 +2,16 @@
 #include "layers/basic.hpp"
 
 #include <string>
+#include <type_traits>
 
 #include "ch02/maxout.hpp"
 #include "ch03/dense.hpp"
 #include "ch05/regularization.hpp"
 #include "ch07/conv_backward.hpp"
+#include "nn/cpu.hpp"
 #include "nn/error.hpp"
+#include "nn/pool.hpp"
+#include "nn/threads.hpp"
 
 namespace nn::layers {
 
@@ -326,6 +330,22 @@ void MaxPool2d<T>::prepare(const Shape& input) {
 template <typename T>
 void MaxPool2d<T>::forward(TensorView<const T> x, TensorView<T> y, Mode) {
   prepare(x.shape());
+  if constexpr (std::is_same_v<T, float>) {
+    // Stride 2 (AlexNet's 3×3/2): the AVX-512 kernel of nn/pool.hpp, the
+    // same values and indices as the exercise's loops, planes shared among
+    // the threads.
+    if (pool_.stride == 2 && simd_level() == SimdLevel::Avx512) {
+      if (!(y.shape() == output_shape(x.shape())))
+        throw Error(describe() + ": y is " + y.shape().str() + ", expected " + output_shape(x.shape()).str());
+      const int h = static_cast<int>(x.dim(2)), w = static_cast<int>(x.dim(3));
+      const std::int64_t in_plane = x.dim(2) * x.dim(3), out_plane = y.dim(2) * y.dim(3);
+      parallel_for(x.dim(0) * x.dim(1), 8, [&](std::int64_t begin, std::int64_t end) {
+        kernels::maxpool_stride2_avx512(x.data() + begin * in_plane, end - begin, h, w, pool_.window_h, pool_.window_w,
+                                        y.data() + begin * out_plane, argmax_.data() + begin * out_plane);
+      });
+      return;
+    }
+  }
   ch07::maxpool2d_forward<T>(y, argmax_, x, pool_);
 }
 

@@ -18,7 +18,7 @@
 //              dx_j += dy_j·s_j^(−β) − 2αβ·x_j·Σ r_c.
 //
 // They differ from the reference only by rounding: the FMAs, and exp/log in
-// place of std::pow (each within about 2 ulp). tests/ch09/test_lrn_simd.cpp
+// place of std::pow (each within about 2 ulp). tests/ch09/test_alexnet_kernels.cpp
 // states and checks the bound on channel counts that do not fill a window
 // at either end.
 #pragma once

@@ -33,6 +33,21 @@ void avgpool2x2(const float* x, std::int64_t planes, int height, int width, floa
 // or column, which the forward pass did not pool, is left as it is).
 void avgpool2x2_backward(const float* d_y, std::int64_t planes, int height, int width, float* d_x);
 
+// Max pooling with stride 2 (AlexNet's overlapping 3×3 windows, and 2×2):
+// y and argmax exactly as chapter 7's maxpool2d_forward computes them — the
+// first maximum of each window in row-major order (a value replaces the
+// best only when strictly larger, so NaN never does), and its in-plane
+// index ih·W + iw. x: planes × (H, W); y, argmax: planes × (out_h, out_w),
+// out_h = (H − window_h)/2 + 1, likewise out_w.
+// The AVX-512 kernel takes 16 windows of an output row at once: for each
+// window offset (i, j), 32 floats of input row 2·oh + i from column
+// 2·ow + j, two loads, and one two-source permute keeps the even columns
+// (the 16 windows' values); a compare mask then updates value and index.
+namespace kernels {
+void maxpool_stride2_avx512(const float* x, std::int64_t planes, int height, int width, int window_h, int window_w,
+                            float* y, std::int32_t* argmax);
+}  // namespace kernels
+
 namespace kernels {
 void avgpool2x2_scalar(const float* x, std::int64_t planes, int height, int width, float* y);
 void avgpool2x2_avx512(const float* x, std::int64_t planes, int height, int width, float* y);

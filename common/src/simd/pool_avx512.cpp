@@ -83,4 +83,47 @@ void avgpool2x2_backward_avx512(const float* d_y, std::int64_t planes, int heigh
     }
 }
 
+void maxpool_stride2_avx512(const float* x, std::int64_t planes, int height, int width, int window_h, int window_w,
+                            float* y, std::int32_t* argmax) {
+  const int out_h = (height - window_h) / 2 + 1, out_w = (width - window_w) / 2 + 1;
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i lane_cols = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
+  auto first = [](int count) {  // a mask of the first `count` lanes (count may be ≤ 0 or > 16)
+    return count <= 0 ? static_cast<__mmask16>(0) : count >= 16 ? static_cast<__mmask16>(0xFFFF)
+                                                                  : static_cast<__mmask16>((1u << count) - 1u);
+  };
+  for (std::int64_t q = 0; q < planes; ++q) {
+    const float* in = x + q * height * width;
+    float* out = y + q * out_h * out_w;
+    std::int32_t* arg = argmax + q * out_h * out_w;
+    for (int oh = 0; oh < out_h; ++oh)
+      for (int ow = 0; ow < out_w; ow += 16) {
+        const __mmask16 store = first(out_w - ow);
+        __m512 best = _mm512_setzero_ps();
+        __m512i where = _mm512_setzero_si512();
+        for (int i = 0; i < window_h; ++i) {
+          const int row = 2 * oh + i;
+          for (int j = 0; j < window_w; ++j) {
+            const int col = 2 * ow + j;  // lane l reads column col + 2l
+            const float* p = in + row * width + col;
+            const __m512 lo = _mm512_maskz_loadu_ps(first(width - col), p);
+            const __m512 hi = _mm512_maskz_loadu_ps(first(width - col - 16), p + 16);
+            const __m512 v = _mm512_permutex2var_ps(lo, even, hi);
+            const __m512i at = _mm512_add_epi32(_mm512_set1_epi32(row * width + col), lane_cols);
+            if (i == 0 && j == 0) {
+              best = v;
+              where = at;
+            } else {
+              const __mmask16 larger = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+              best = _mm512_mask_mov_ps(best, larger, v);
+              where = _mm512_mask_mov_epi32(where, larger, at);
+            }
+          }
+        }
+        _mm512_mask_storeu_ps(out + oh * out_w + ow, store, best);
+        _mm512_mask_storeu_epi32(arg + oh * out_w + ow, store, where);
+      }
+  }
+}
+
 }  // namespace nn::kernels

@@ -1,6 +1,8 @@
 // The scalar definition of 2×2 average pooling (nn/pool.hpp) and the dispatcher.
 #include "nn/pool.hpp"
 
+#include "nn/error.hpp"
+
 namespace nn {
 namespace kernels {
 
@@ -57,6 +59,9 @@ void avgpool2x2_avx512(const float* x, std::int64_t planes, int height, int widt
 }
 void avgpool2x2_backward_avx512(const float* d_y, std::int64_t planes, int height, int width, float* d_x) {
   avgpool2x2_backward_scalar(d_y, planes, height, width, d_x);
+}
+void maxpool_stride2_avx512(const float*, std::int64_t, int, int, int, int, float*, std::int32_t*) {
+  throw Error("maxpool_stride2_avx512: this build has no AVX-512 kernels");
 }
 #endif
 
