@@ -272,6 +272,36 @@ TEST_CASE("ex7.2 a training step of the small CNN and of LeNet-5 as layers alloc
   }
 }
 
+TEST_CASE("ex7.8 a training step with L2 gives the same objective and weights on 1, 2 and 3 threads",
+          "[ch08][layers][ex7.8]") {
+  // The penalty and its gradient run in chunks shared among the threads
+  // (layers/train.cpp add_l2): the chunks' sums must be added in one order
+  // whatever the thread count, and every worker must write the caller's
+  // buffers.
+  // LeNet-5: c5's 48,000 weights make three chunks.
+  Rng data_rng(98);
+  const Tensor<float> x = test::random_images(data_rng, Shape{10, 1, 28, 28});
+  const std::vector<int> labels = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  std::vector<float> objectives;
+  std::vector<std::vector<float>> weights;
+  for (int threads : {1, 2, 3}) {
+    INFO(threads << " thread(s)");
+    const test::RestoreThreads restore;
+    set_num_threads(threads);
+    Rng rng(97);
+    Network<float> net = ch08::lenet5_network<float>(rng);
+    ch05::Optimizer<float> opt(classic(), optimizer_params(net));
+    float objective = 0;
+    for (int i = 0; i < 3; ++i) objective = train_step(net, opt, x, labels, 1e-3, 0.01);
+    objectives.push_back(objective);
+    weights.push_back(all_values(net));
+  }
+  CHECK(objectives[1] == objectives[0]);
+  CHECK(objectives[2] == objectives[0]);
+  CHECK(weights[1] == weights[0]);
+  CHECK(weights[2] == weights[0]);
+}
+
 TEST_CASE("ex7.2 ex7.4 the small CNN learns where the blob is", "[ch07][layers][ex7.2][ex7.4]") {
   Rng rng(78);
   Network<float> net = ch07::make_cnn<float>(tiny(), rng);
