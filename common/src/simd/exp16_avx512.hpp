@@ -57,7 +57,7 @@ inline __m512 exp16(__m512 x) {
 //      s = f/(2 + f), |s| ≤ 0.2:  log(1 + f) = 2s(1 + s²/3 + s⁴/5 + … + s¹⁰/11);
 //      the first term left out, 2s·s¹²/13, is below 4e-10 of the result.
 //   3. log x = e·ln2 + log m, ln2 in two parts so that e·ln2_hi is exact.
-// About 2 ulp of the result at worst (tests/ch09/test_alexnet_kernels.cpp states
+// About 2 ulp of the result at worst (tests/ch09/test_simd_log.cpp states
 // and checks the bound).
 inline __m512 log16(__m512 x) {
   const __m512 one = _mm512_set1_ps(1.0f);
