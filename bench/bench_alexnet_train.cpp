@@ -43,8 +43,13 @@ struct AlexNetJob {
     c.momentum = 0.9;
     return c;
   }
-  explicit AlexNetJob(std::int64_t batch)
-      : net(nn::ch09::alexnet_network<float>(nn::ch09::AlexNetConfig{}, rng)),
+  static nn::ch09::AlexNetConfig config(int slice) {
+    nn::ch09::AlexNetConfig c;
+    if (slice >= 0) c.slice_images = slice;
+    return c;
+  }
+  AlexNetJob(std::int64_t batch, int slice)
+      : net(nn::ch09::alexnet_network<float>(config(slice), rng)),
         opt(momentum(), nn::layers::optimizer_params(net)),
         x(nn::Shape{batch, 3, 227, 227}),
         labels(static_cast<std::size_t>(batch)),
@@ -73,17 +78,20 @@ int main(int argc, char** argv) {
   int threads = 1, steps = 3, repeats = 5, warmup = 2;
   bool memory = false;
   std::string only;
+  int slice = -1;
   app.add_option("--batch", batch, "Minibatch size")->check(CLI::Range(1, 4096))->capture_default_str();
   app.add_option("--threads", threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
   app.add_option("--steps", steps, "Steps per repeat")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   app.add_option("--repeats", repeats, "Repeats (the median is reported)")->check(CLI::Range(1, 1000))->capture_default_str();
   app.add_option("--warmup", warmup, "Untimed steps first")->check(CLI::Range(1, 1000))->capture_default_str();
   app.add_flag("--memory", memory, "Only training steps, then the peak resident memory (MiB)");
+  app.add_option("--slice", slice, "conv1 ... pool5 run this many images at a time (0: the whole batch; default: "
+                                   "AlexNetConfig's)")->check(CLI::Range(0, 4096));
   app.add_option("--only", only, "Time only training or only inference")->check(CLI::IsMember({"training", "inference"}));
   CLI11_PARSE(app, argc, argv);
   try {
     nn::set_num_threads(threads);
-    AlexNetJob job(batch);
+    AlexNetJob job(batch, slice);
     auto report = [&](const char* what, const bench::Rates& r) {
       std::printf("ours  AlexNet threads=%d batch=%lld %s images/s median %.2f  (min %.2f, max %.2f, %d repeats of %d steps)\n",
                   threads, static_cast<long long>(batch), what, r.median, r.min, r.max, repeats, steps);

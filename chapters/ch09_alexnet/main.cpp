@@ -36,7 +36,7 @@ using layers::Network;
 
 struct Options : nn::cli::TrainingFlags {
   Options() {
-    epochs = 2;
+    epochs = 3;
     lr = 0.01;
     l2 = 2.5e-4;  // the paper's weight decay 5e-4 (w ← w − η(g + 5e-4·w)) is λ = 2.5e-4 in λ‖W‖²
     schedule = "plateau";
@@ -52,11 +52,26 @@ struct Options : nn::cli::TrainingFlags {
   int in_channels = 0;  // 0: the data's
 };
 
-// The child of the body named `name` (a test failure of the program's own making if there is none).
-std::size_t child_index(const layers::Sequential<float>& s, const std::string& name) {
-  for (std::size_t i = 0; i < s.size(); ++i)
-    if (s.child_name(i) == name) return i;
-  throw Error("AlexNet has no layer named " + name);
+// The output of the last forward pass of the layer named `name`, looked
+// for in `s` and in the Sequentials nested in it (conv1 … pool5 run in
+// slices in a Sequential of their own).
+const TensorView<const float>* find_output(const layers::Sequential<float>& s, const std::string& name,
+                                           TensorView<const float>& out) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s.child_name(i) == name) {
+      out = s.output(i);
+      return &out;
+    }
+    if (const auto* inner = dynamic_cast<const layers::Sequential<float>*>(&s.child(i)))
+      if (find_output(*inner, name, out)) return &out;
+  }
+  return nullptr;
+}
+
+TensorView<const float> output_of(const layers::Sequential<float>& s, const std::string& name) {
+  TensorView<const float> out;
+  if (!find_output(s, name, out)) throw Error("AlexNet has no layer named " + name);
+  return out;
 }
 
 void draw(Network<float>& net, const Dataset& test, int index, const std::string& out) {
@@ -73,8 +88,7 @@ void draw(Network<float>& net, const Dataset& test, int index, const std::string
                                   Shape{1, test.images.dim(1), test.images.dim(2), test.images.dim(3)});
   net.forward(x, layers::Mode::Eval);
   const auto& body = net.body();
-  const TensorView<const float> a1 = body.output(child_index(body, "relu1")),
-                                a2 = body.output(child_index(body, "relu2"));
+  const TensorView<const float> a1 = output_of(body, "relu1"), a2 = output_of(body, "relu2");
   const auto maps1 = image::plane_tiles(a1.data(), static_cast<int>(std::min<std::int64_t>(a1.dim(1), 32)),
                                        static_cast<int>(a1.dim(2)), static_cast<int>(a1.dim(3)));
   const auto maps2 = image::plane_tiles(a2.data(), static_cast<int>(std::min<std::int64_t>(a2.dim(1), 32)),

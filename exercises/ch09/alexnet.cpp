@@ -76,34 +76,43 @@ layers::Network<T> alexnet_network(const AlexNetConfig& c, Rng& rng) {
   }
   // After the resize and the crop, which then work on one channel, not three.
   if (fed != c.in_channels) s.template emplace<RepeatChannels<T>>("grey", c.in_channels);
+  // conv1 … pool5 in a Sequential of their own, run `slice_images` images
+  // at a time: the X_col of each convolution is then sized for a slice,
+  // not for the batch (conv2's for a batch of 128 alone would be 896 MB).
+  // Its name is empty, so the parameters keep their names (conv1.weight).
+  auto f = std::make_unique<Sequential<T>>();
   const ch07::Pool2dGeometry pool{3, 3, 2};
   auto conv = [&](const char* id, int in, int out, int kernel, int stride, int pad, int groups) {
-    s.template emplace<Conv2d<T>>(id, Conv2dSpec{in, out, kernel, kernel, stride, pad, 1, groups, true});
+    f->template emplace<Conv2d<T>>(id, Conv2dSpec{in, out, kernel, kernel, stride, pad, 1, groups, true});
   };
-  auto relu = [&](const char* id) { s.template emplace<Activation<T>>(id, ch02::Activation::relu()); };
+  auto relu = [&](Sequential<T>& into, const char* id) {
+    into.template emplace<Activation<T>>(id, ch02::Activation::relu());
+  };
   conv("conv1", c.in_channels, w.conv[0], 11, 4, 0, 1);
-  relu("relu1");
-  s.template emplace<MaxPool2d<T>>("pool1", pool);
-  s.template emplace<LocalResponseNorm<T>>("norm1", c.lrn);
+  relu(*f, "relu1");
+  f->template emplace<MaxPool2d<T>>("pool1", pool);
+  f->template emplace<LocalResponseNorm<T>>("norm1", c.lrn);
   conv("conv2", w.conv[0], w.conv[1], 5, 1, 2, g);
-  relu("relu2");
-  s.template emplace<MaxPool2d<T>>("pool2", pool);
-  s.template emplace<LocalResponseNorm<T>>("norm2", c.lrn);
+  relu(*f, "relu2");
+  f->template emplace<MaxPool2d<T>>("pool2", pool);
+  f->template emplace<LocalResponseNorm<T>>("norm2", c.lrn);
   conv("conv3", w.conv[1], w.conv[2], 3, 1, 1, 1);
-  relu("relu3");
+  relu(*f, "relu3");
   conv("conv4", w.conv[2], w.conv[3], 3, 1, 1, g);
-  relu("relu4");
+  relu(*f, "relu4");
   conv("conv5", w.conv[3], w.conv[4], 3, 1, 1, g);
-  relu("relu5");
-  s.template emplace<MaxPool2d<T>>("pool5", pool);
+  relu(*f, "relu5");
+  f->template emplace<MaxPool2d<T>>("pool5", pool);
+  f->run_in_slices(c.slice_images);
+  s.add("", std::move(f));
   s.template emplace<Flatten<T>>("flatten");
   const Shape features = s.output_shape(Shape{1, fed, source, source});
   if (c.dropout > 0) s.template emplace<Dropout<T>>("drop6", c.dropout);
   s.template emplace<Dense<T>>("fc6", features[1], w.fc);
-  relu("relu6");
+  relu(s, "relu6");
   if (c.dropout > 0) s.template emplace<Dropout<T>>("drop7", c.dropout);
   s.template emplace<Dense<T>>("fc7", w.fc, w.fc);
-  relu("relu7");
+  relu(s, "relu7");
   s.template emplace<Dense<T>>("fc8", w.fc, c.classes);
   net.initialize(Init::He, rng);
   return net;

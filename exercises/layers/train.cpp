@@ -28,9 +28,13 @@ std::vector<ch05::CheckpointTensor> checkpoint_tensors(Network<float>& net) {
 // result is the same on any number of threads.
 float add_l2(Network<float>& net, double l2) {
   if (l2 <= 0.0) return 0.0f;
-  constexpr std::int64_t kChunk = 1 << 16;
+  constexpr std::int64_t kChunk = 1 << 14;
   const auto two_lambda = static_cast<float>(2 * l2);
-  thread_local std::vector<double> sums;  // reused: no allocation once it has its size
+  // Reused: no allocation once it has its size. The workers write through
+  // `sums`, a plain reference: naming the thread_local inside the lambda
+  // would give each worker thread its own, empty, vector.
+  thread_local std::vector<double> reused;
+  std::vector<double>& sums = reused;
   double total = 0;
   for (auto& p : net.parameters()) {
     if (!p.decayed) continue;

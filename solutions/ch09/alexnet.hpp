@@ -45,6 +45,10 @@ struct AlexNetConfig {
   // Channels of the images fed (0: in_channels). 1 with in_channels 3: the
   // grey channel is repeated (a first layer does it per batch).
   int source_channels = 0;
+  // conv1 … pool5 run this many images at a time (Sequential::run_in_slices;
+  // 0: the whole batch at once): the convolutions' X_col is sized for a
+  // slice. The same sums per image; the gradients add the slices in order.
+  int slice_images = 8;
 };
 
 // The widths after the multiplier: conv1 … conv5, then fc6 and fc7.

@@ -108,7 +108,7 @@ Shape LocalResponseNorm<T>::output_shape(const Shape& input) const {
 
 template <typename T>
 void LocalResponseNorm<T>::prepare(const Shape& input) {
-  if (!(scale_.shape() == output_shape(input))) scale_ = Tensor<T>(input);
+  scale_ = scale_store_.view(output_shape(input));
 }
 
 namespace {
@@ -138,6 +138,12 @@ kernels::LrnArgs kernel_args(const Shape& x, const LrnParams& p) {
 template <typename T>
 void LocalResponseNorm<T>::forward(TensorView<const T> x, TensorView<T> y, layers::Mode) {
   prepare(x.shape());
+  normalise(x, y);
+  scale_of_ = x.data();
+}
+
+template <typename T>
+void LocalResponseNorm<T>::normalise(TensorView<const T> x, TensorView<T> y) {
   if constexpr (std::is_same_v<T, float>) {
     if (use_kernels(p_)) {
       check_lrn("LRN forward", x.shape(), y.shape());
@@ -157,6 +163,11 @@ template <typename T>
 void LocalResponseNorm<T>::backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                                     TensorView<T> dx) {
   if (!dx.size()) return;
+  if (x.data() != scale_of_ || !(scale_.shape() == x.shape())) {
+    prepare(x.shape());
+    normalise(x, again_.view(x.shape()));
+    scale_of_ = x.data();
+  }
   if constexpr (std::is_same_v<T, float>) {
     if (use_kernels(p_)) {
       for (const Shape& s : {dx.shape(), dy.shape(), y.shape(), scale_.shape()}) check_lrn("LRN backward", x.shape(), s);
@@ -175,7 +186,7 @@ void LocalResponseNorm<T>::backward(TensorView<const T> x, TensorView<const T> y
 
 template <typename T>
 std::int64_t LocalResponseNorm<T>::workspace_bytes() const {
-  return scale_.size() * static_cast<std::int64_t>(sizeof(T));
+  return scale_store_.bytes() + again_.bytes();
 }
 
 #define NN_CH09_LRN_INSTANTIATE(T)                                                                              \

@@ -48,7 +48,9 @@ void lrn_backward(TensorView<T> dx, TensorView<const T> dy, TensorView<const T> 
                   TensorView<const T> scale, const LrnParams& p);
 
 // The layer: keeps the scale of the last forward pass (N, C, H, W) for its
-// backward pass, so it is not sliceable.
+// backward pass. Sliceable: when that scale was made from another input than
+// the backward pass's x (a later slice of Sequential::run_in_slices has
+// overwritten it), backward runs the forward pass on x again to remake it.
 template <typename T>
 class LocalResponseNorm final : public layers::Layer<T> {
  public:
@@ -59,10 +61,17 @@ class LocalResponseNorm final : public layers::Layer<T> {
   void forward(TensorView<const T> x, TensorView<T> y, layers::Mode mode) override;
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
   std::int64_t workspace_bytes() const override;
+  bool sliceable() const override { return true; }
+  // A fresh layer: a copy's cache views would point into this one's memory.
+  std::unique_ptr<layers::Layer<T>> clone() const override { return std::make_unique<LocalResponseNorm>(p_); }
 
  private:
+  void normalise(TensorView<const T> x, TensorView<T> y);
   LrnParams p_;
-  Tensor<T> scale_;
+  layers::Reserve<T> scale_store_;
+  TensorView<T> scale_;
+  const T* scale_of_ = nullptr;  // the input scale_ was made from
+  layers::Reserve<T> again_;     // the outputs of a second forward pass (backward of an earlier slice)
 };
 
 }  // namespace nn::ch09

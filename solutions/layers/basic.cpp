@@ -323,13 +323,18 @@ Shape MaxPool2d<T>::output_shape(const Shape& input) const {
 
 template <typename T>
 void MaxPool2d<T>::prepare(const Shape& input) {
-  const Shape out = output_shape(input);
-  if (!(argmax_.shape() == out)) argmax_ = Tensor<std::int32_t>(out);
+  argmax_ = argmax_store_.view(output_shape(input));
 }
 
 template <typename T>
 void MaxPool2d<T>::forward(TensorView<const T> x, TensorView<T> y, Mode) {
   prepare(x.shape());
+  pool(x, y);
+  argmax_of_ = x.data();
+}
+
+template <typename T>
+void MaxPool2d<T>::pool(TensorView<const T> x, TensorView<T> y) {
   if constexpr (std::is_same_v<T, float>) {
     // Stride 2 (AlexNet's 3×3/2): the AVX-512 kernel of nn/pool.hpp, the
     // same values and indices as the exercise's loops, planes shared among
@@ -350,13 +355,19 @@ void MaxPool2d<T>::forward(TensorView<const T> x, TensorView<T> y, Mode) {
 }
 
 template <typename T>
-void MaxPool2d<T>::backward(TensorView<const T>, TensorView<const T>, TensorView<const T> dy, TensorView<T> dx) {
-  if (dx.size()) ch07::maxpool2d_backward<T>(dx, dy, argmax_.view());
+void MaxPool2d<T>::backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) {
+  if (!dx.size()) return;
+  if (x.data() != argmax_of_ || !(argmax_.shape() == y.shape())) {
+    prepare(x.shape());
+    pool(x, again_.view(y.shape()));
+    argmax_of_ = x.data();
+  }
+  ch07::maxpool2d_backward<T>(dx, dy, argmax_);
 }
 
 template <typename T>
 std::int64_t MaxPool2d<T>::workspace_bytes() const {
-  return argmax_.size() * static_cast<std::int64_t>(sizeof(std::int32_t));
+  return argmax_store_.bytes() + again_.bytes();
 }
 
 template <typename T>

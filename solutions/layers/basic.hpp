@@ -138,11 +138,20 @@ class MaxPool2d final : public Layer<T> {
   void forward(TensorView<const T> x, TensorView<T> y, Mode mode) override;
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override;
   std::int64_t workspace_bytes() const override;
-  // Not sliceable: the arg-max map of a slice would be overwritten by the next.
+  // Sliceable: when the arg-max map was made from another input than the
+  // backward pass's x (a later slice has overwritten it), backward pools x
+  // again to remake it.
+  bool sliceable() const override { return true; }
+  // A fresh layer: a copy's cache views would point into this one's memory.
+  std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<MaxPool2d>(pool_); }
 
  private:
+  void pool(TensorView<const T> x, TensorView<T> y);
   ch07::Pool2dGeometry pool_;
-  Tensor<std::int32_t> argmax_;  // (N, C, O_h, O_w): where each maximum came from
+  Reserve<std::int32_t> argmax_store_;
+  TensorView<std::int32_t> argmax_;  // (N, C, O_h, O_w): where each maximum came from
+  const T* argmax_of_ = nullptr;     // the input argmax_ was made from
+  Reserve<T> again_;                 // the values of a second pooling (backward of an earlier slice)
 };
 
 // Average pooling, F_h×F_w windows moved by S.

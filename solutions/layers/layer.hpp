@@ -82,6 +82,23 @@ struct SummaryRow {
   int depth = 0;            // nesting level (composites indent their children)
 };
 
+// A layer's cache that grows to the largest shape it has held and hands
+// out views of the shape asked for: in slices (Sequential::run_in_slices)
+// a shorter last slice reuses the full slice's memory instead of
+// allocating.
+template <typename T>
+class Reserve {
+ public:
+  TensorView<T> view(const Shape& shape) {
+    if (data_.size() < shape.numel()) data_ = Tensor<T>(shape);
+    return TensorView<T>(data_.data(), shape);
+  }
+  std::int64_t bytes() const { return data_.size() * static_cast<std::int64_t>(sizeof(T)); }
+
+ private:
+  Tensor<T> data_;
+};
+
 // "prefix.name" or "name" or "prefix" (empty parts leave no dot).
 std::string join_name(const std::string& prefix, const std::string& name);
 // Σ size of the values.

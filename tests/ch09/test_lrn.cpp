@@ -11,6 +11,7 @@
 #include "ch09/alexnet.hpp"
 #include "ch09/lrn.hpp"
 #include "layer_check.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
 using namespace nn::ch09;
@@ -71,22 +72,30 @@ TEST_CASE("ex9.1 ex9.2 a width-reduced AlexNet's gradients match finite differen
           "[ch09][ex9.1][ex9.2]") {
   // 67×67 inputs keep every layer (conv1 → 15×15, pool1 → 7×7, pool2 → 3×3,
   // pool5 → 1×1); width 1/32 leaves 3, 8, 12, 12, 8 filters and 128 units.
-  // Two groups and dropout (its masks fixed by reseeding) on the path.
-  AlexNetConfig config;
-  config.in_channels = 2;
-  config.image = 67;
-  config.classes = 5;
-  config.width = 1.0 / 32;
-  config.groups = 2;
-  config.lrn.alpha = 0.05;  // a normalisation strong enough to matter at these sizes
-  Rng rng(910);
-  layers::Network<double> net = alexnet_network<double>(config, rng);
-  for (auto& p : net.parameters())
-    if (!p.decayed) fill_uniform(rng, p.value.span(), -0.1, 0.1);
-  Tensor<double> x(Shape{2, 2, 67, 67});
-  fill_uniform(rng, x.span(), 0, 1);
-  GradCheckOptions options;
-  options.tiny = 1e-3;  // entries below 1e-3 to an absolute 1e-10 (ε|L|/h ≈ 5e-11), the rest relative 1e-7
-  options.max_samples = 48;
-  test::check_network(net, x, {1, 4}, options);
+  // Two groups and dropout (its masks fixed by reseeding) on the path;
+  // conv1 … pool5 in slices of 2 of the 3 images, on one thread and on two,
+  // so that pool and LRN remake their caches for an earlier slice.
+  for (int threads : {1, 2}) {
+    INFO(threads << " thread(s)");
+    const test::RestoreThreads restore;
+    set_num_threads(threads);
+    AlexNetConfig config;
+    config.in_channels = 2;
+    config.image = 67;
+    config.classes = 5;
+    config.width = 1.0 / 32;
+    config.groups = 2;
+    config.slice_images = 2;
+    config.lrn.alpha = 0.05;  // a normalisation strong enough to matter at these sizes
+    Rng rng(910);
+    layers::Network<double> net = alexnet_network<double>(config, rng);
+    for (auto& p : net.parameters())
+      if (!p.decayed) fill_uniform(rng, p.value.span(), -0.1, 0.1);
+    Tensor<double> x(Shape{3, 2, 67, 67});
+    fill_uniform(rng, x.span(), 0, 1);
+    GradCheckOptions options;
+    options.tiny = 1e-3;  // entries below 1e-3 to an absolute 1e-10 (ε|L|/h ≈ 5e-11), the rest relative 1e-7
+    options.max_samples = 48;
+    test::check_network(net, x, {1, 4, 2}, options);
+  }
 }
