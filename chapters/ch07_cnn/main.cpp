@@ -148,7 +148,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   t.label = "cnn";
   const std::string out = common.out_dir;
   t.checkpoint_out = o.checkpoint_out.empty() ? out + "/checkpoint.safetensors" : o.checkpoint_out;
-  layers::EpochLog log(out + "/epochs.csv");
+  layers::EpochLog log(out + "/epochs.csv", !o.resume.empty());  // a resumed run appends
   const ch05::TrainResult r =
       layers::train(net, data.train, validation, t, [&](const ch05::EpochRecord& e) { log(e); }, o.resume);
   const double test_acc = layers::evaluate(net, data.test);

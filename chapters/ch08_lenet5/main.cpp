@@ -130,7 +130,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   // early stopping counts) is copied and saved when it ends. The latest
   // weights are saved after every epoch, so model.safetensors ends as the
   // last epoch's. (A resumed run counts the best among its own epochs.)
-  layers::EpochLog log(out + "/epochs.csv");
+  layers::EpochLog log(out + "/epochs.csv", !o.resume.empty());  // a resumed run appends
   std::vector<Tensor<float>> best = layers::snapshot(net);
   int best_epoch = 0;
   double best_validation = -1;

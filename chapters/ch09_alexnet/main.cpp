@@ -50,6 +50,7 @@ struct Options : nn::cli::TrainingFlags {
   double dropout = 0.5;
   int image_index = 0;
   int in_channels = 0;  // 0: the data's
+  int slice = 8;
 };
 
 // The output of the last forward pass of the layer named `name`, looked
@@ -132,6 +133,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   config.width = o.width;
   config.groups = o.groups;
   config.dropout = o.dropout;
+  config.slice_images = o.slice;
   if (data.train.images.dim(2) != data.train.images.dim(3))
     throw Error("AlexNet here takes square images; the data are " + data.train.images.shape().str());
   Rng rng(common.seed);
@@ -148,7 +150,7 @@ int main_run(const Options& o, const cli::CommonOptions& common) {
   t.label = "alexnet";
   const std::string out = common.out_dir;
   t.checkpoint_out = o.checkpoint_out.empty() ? out + "/checkpoint.safetensors" : o.checkpoint_out;
-  layers::EpochLog log(out + "/epochs.csv");
+  layers::EpochLog log(out + "/epochs.csv", !o.resume.empty());  // a resumed run appends
   const ch05::TrainResult r =
       layers::train(net, data.train, validation, t, [&](const ch05::EpochRecord& e) { log(e); }, o.resume);
   double train_time = 0;
@@ -198,6 +200,10 @@ int main(int argc, char** argv) {
   app.add_option("--in-channels", o.in_channels,
                  "Input channels of conv1: 3 repeats the grey channel (the ImageNet geometry); 0: the data's")
       ->check(CLI::IsMember({0, 1, 3}))->capture_default_str();
+  app.add_option("--slice", o.slice,
+                 "conv1 ... pool5 run this many images at a time: less memory (their X_col is sized for a slice), "
+                 "some recomputation in backward; 0: the whole batch at once")
+      ->check(CLI::Range(0, 1048576))->capture_default_str();
   app.add_option("--image", o.image_index, "Test image whose activation maps are drawn")
       ->check(CLI::Range(0, 1000000))->capture_default_str();
   return nn::cli::run(app, argc, argv, common, [&] {

@@ -8,13 +8,25 @@
 
 namespace nn {
 
-CsvWriter::CsvWriter(const std::filesystem::path& path, const std::vector<std::string>& header)
+CsvWriter::CsvWriter(const std::filesystem::path& path, const std::vector<std::string>& header, bool append)
     : path_(path), columns_(header.size()) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  std::string head;
+  for (std::size_t i = 0; i < header.size(); ++i) head += (i ? "," : "") + header[i];
+  if (append && std::filesystem::exists(path)) {
+    std::ifstream in(path);
+    std::string first;
+    std::getline(in, first);
+    if (!first.empty() && first != head)
+      throw Error("cannot append to " + path.string() + ": its header is '" + first + "', expected '" + head + "'");
+    out_.open(path, std::ios::app);
+    if (!out_) throw Error("cannot open " + path.string() + " for appending");
+    if (first.empty()) out_ << head << '\n';
+    return;
+  }
   out_.open(path);
   if (!out_) throw Error("cannot open " + path.string() + " for writing");
-  for (std::size_t i = 0; i < header.size(); ++i) out_ << (i ? "," : "") << header[i];
-  out_ << '\n';
+  out_ << head << '\n';
 }
 
 void CsvWriter::check_columns(std::size_t n) {
@@ -33,6 +45,7 @@ void CsvWriter::row(const std::vector<double>& values) {
     out_ << (i ? "," : "") << buf;
   }
   out_ << '\n';
+  out_.flush();
   if (!out_) throw Error("error writing " + path_.string());
 }
 
@@ -45,6 +58,7 @@ void CsvWriter::row(std::string_view label, const std::vector<double>& values) {
     out_ << ',' << buf;
   }
   out_ << '\n';
+  out_.flush();
   if (!out_) throw Error("error writing " + path_.string());
 }
 

@@ -176,9 +176,11 @@ ch05::TrainResult train(Network<float>& net, const Dataset& train_set, const Dat
   return ch05::train_model(model, train_set, validation, options, on_epoch);
 }
 
-EpochLog::EpochLog(const std::filesystem::path& csv)
-    : csv_(csv, {"epoch", "train_loss", "train_accuracy", "validation_accuracy", "learning_rate", "seconds",
-                 "images_per_second"}) {}
+EpochLog::EpochLog(const std::filesystem::path& csv, bool append)
+    : csv_(csv,
+           {"epoch", "train_loss", "train_accuracy", "validation_accuracy", "learning_rate", "seconds",
+            "images_per_second"},
+           append) {}
 
 void EpochLog::operator()(const ch05::EpochRecord& e, const std::string& note) {
   std::printf("epoch %3d  loss %.4f  train %.2f%%  val %.2f%%  lr %.4g  %.1f s  %.0f img/s%s\n", e.epoch, e.train_loss,

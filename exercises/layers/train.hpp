@@ -79,7 +79,8 @@ void restore(Network<float>& net, const std::vector<Tensor<float>>& values);
 // What a chapter program writes of a run: one line and one CSV row per epoch.
 class EpochLog {
  public:
-  explicit EpochLog(const std::filesystem::path& csv);
+  // append: a resumed run adds its epochs to the interrupted run's file.
+  explicit EpochLog(const std::filesystem::path& csv, bool append = false);
   // Prints "epoch  3  loss 0.3120  train 88.51%  val 88.20%  lr 0.05  4.1 s  12000 img/s"
   // (+ `note`), appends the CSV row.
   void operator()(const ch05::EpochRecord& e, const std::string& note = "");

@@ -104,7 +104,7 @@ TEST_CASE("AlexNet's width multiplier scales every width and keeps the topology"
   CHECK_THROWS_AS(alexnet_widths(config), Error);
 }
 
-TEST_CASE("AlexNet's checkpoints carry its configuration; grey images can feed three input channels",
+TEST_CASE("AlexNet's checkpoints carry its configuration, and grey images can feed three input channels",
           "[ch09][shapes]") {
   AlexNetConfig config;
   config.source_channels = 1;

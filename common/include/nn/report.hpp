@@ -17,8 +17,12 @@ namespace nn {
 // to read back the same float.
 class CsvWriter {
  public:
-  CsvWriter(const std::filesystem::path& path, const std::vector<std::string>& header);
-  // A row of numbers, as many as header columns.
+  // append: keep the rows of an existing file with the same header (a
+  // resumed run's log goes on where the interrupted one stopped); a file
+  // with another header is an error naming both.
+  CsvWriter(const std::filesystem::path& path, const std::vector<std::string>& header, bool append = false);
+  // A row of numbers, as many as header columns. Each row is flushed: a run
+  // that is killed keeps the rows written so far.
   void row(std::initializer_list<double> values);
   void row(const std::vector<double>& values);
   // A row whose first column is a label (e.g. a dataset name).
