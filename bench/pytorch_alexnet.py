@@ -30,17 +30,16 @@ Debian's interpreter: /usr/bin/python3 bench/pytorch_alexnet.py --threads 1
 (for PyTorch at its best, set the environment as bench/compare_lib.sh does).
 """
 import argparse
-import gzip
-import json
 import math
-import os
 import resource
 import statistics
-import struct
 import time
 
 import torch
 import torch.nn.functional as F
+
+from pytorch_lenet5 import find, load_idx
+from pytorch_lenet5 import load_safetensors_with_metadata as load_safetensors  # (tensors, metadata)
 
 # The paper's LRN constants; torch.nn.LocalResponseNorm computes
 # b = a / (k + alpha/n * sum a^2)^beta, so it is given n * alpha.
@@ -80,39 +79,6 @@ class AlexNet(torch.nn.Module):
         x = F.relu(self.fc6(F.dropout(x, self.dropout, self.training)))
         x = F.relu(self.fc7(F.dropout(x, self.dropout, self.training)))
         return self.fc8(x)
-
-
-def load_safetensors(path):
-    """A float32-only safetensors reader (no dependency on the safetensors
-    package): the tensors and the metadata."""
-    with open(path, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(n))
-        data = f.read()
-    state = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        if e["dtype"] != "F32":
-            raise ValueError(f"{path}: {name}: dtype {e['dtype']}, expected F32")
-        begin, end = e["data_offsets"]
-        state[name] = torch.frombuffer(bytearray(data[begin:end]), dtype=torch.float32).reshape(e["shape"])
-    return state, header.get("__metadata__", {})
-
-
-def load_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        magic = struct.unpack(">I", f.read(4))[0]
-        dims = struct.unpack(">" + "I" * (magic & 0xFF), f.read(4 * (magic & 0xFF)))
-        return torch.frombuffer(bytearray(f.read()), dtype=torch.uint8).reshape(dims)
-
-
-def find(folder, stem):
-    for name in (stem, stem + ".gz"):
-        if os.path.exists(os.path.join(folder, name)):
-            return os.path.join(folder, name)
-    raise FileNotFoundError(os.path.join(folder, stem))
 
 
 def model_from(state, meta):

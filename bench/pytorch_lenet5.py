@@ -51,6 +51,11 @@ class LeNet5(torch.nn.Module):
 
 def load_safetensors(path):
     """A float32-only safetensors reader (no dependency on the safetensors package)."""
+    return load_safetensors_with_metadata(path)[0]
+
+
+def load_safetensors_with_metadata(path):
+    """The tensors of a float32 safetensors file, and its __metadata__ (a dict)."""
     with open(path, "rb") as f:
         (n,) = struct.unpack("<Q", f.read(8))
         header = json.loads(f.read(n))
@@ -60,10 +65,10 @@ def load_safetensors(path):
         if name == "__metadata__":
             continue
         if e["dtype"] != "F32":
-            raise ValueError(f"{name}: dtype {e['dtype']}, expected F32")
+            raise ValueError(f"{path}: {name}: dtype {e['dtype']}, expected F32")
         begin, end = e["data_offsets"]
         state[name] = torch.frombuffer(bytearray(data[begin:end]), dtype=torch.float32).reshape(e["shape"])
-    return state
+    return state, header.get("__metadata__", {})
 
 
 def load_idx(path):

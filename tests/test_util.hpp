@@ -1,6 +1,7 @@
 // test_util.hpp — helpers shared by the tests.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -14,12 +15,19 @@
 
 #include <catch2/catch.hpp>
 
+#include "nn/cpu.hpp"
 #include "nn/dataset.hpp"
 #include "nn/gradcheck.hpp"
 #include "nn/rng.hpp"
 #include "nn/threads.hpp"
 
 namespace nn::test {
+
+// Whether this CPU can run `level`'s kernels.
+inline bool cpu_has(SimdLevel level) {
+  const auto levels = available_simd_levels();
+  return std::find(levels.begin(), levels.end(), level) != levels.end();
+}
 
 // Puts the library's thread count back as it was when the object was made,
 // however the test leaves its scope.

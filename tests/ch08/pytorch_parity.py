@@ -157,6 +157,25 @@ def corrupt(torch, kind, t):
     raise ValueError(f"unknown corruption '{kind}' (sign, shift, rot180)")
 
 
+def self_check(torch, table, ours, reference):
+    """Would the criterion notice a wrong sign, an index off by one, a kernel
+    not flipped? Each of our gradients (name -> tensor), corrupted so, must
+    fail it against the reference's; a failure of this check goes in the table."""
+    insensitive = []
+    for name, g in ours.items():
+        t = reference[name]
+        kernels = t.dim() == 4 and t.shape[-1] > 1
+        for kind in ["sign", "shift"] + (["rot180"] if kernels else []):
+            e = Table.relative(torch, corrupt(torch, kind, g), t)
+            if e < 10 * TOLERANCE:
+                insensitive.append(f"grad.{name} with '{kind}' still gives {e:.1e}")
+    if insensitive:
+        table.failures.append("the check would not notice: " + "; ".join(insensitive))
+    else:
+        print("self-check: each gradient with its sign flipped, shifted by one element or its kernels rotated "
+              "by 180 degrees fails the criterion")
+
+
 def gradients(args, work):
     path = os.path.join(work, "gradients.safetensors")
     run([args.tool, "gradients", "--out", path, "--data", args.data, "--seed", str(args.seed),
@@ -206,20 +225,7 @@ def gradients(args, work):
     print(f"\nloss: ours {ours['loss'].item():.7f}, PyTorch {loss32.item():.7f}; "
           f"largest gradient relative error {worst:.2e} (tolerance {TOLERANCE:g})")
 
-    # Would the criterion notice a wrong sign, an index off by one, a kernel not flipped?
-    insensitive = []
-    for p in PARAMS:
-        g, t = pristine[p], params32[p].grad
-        kernels = t.dim() == 4 and t.shape[-1] > 1
-        for kind in ["sign", "shift"] + (["rot180"] if kernels else []):
-            e = Table.relative(torch, corrupt(torch, kind, g), t)
-            if e < 10 * TOLERANCE:
-                insensitive.append(f"grad.{p} with '{kind}' still gives {e:.1e}")
-    if insensitive:
-        table.failures.append("the check would not notice: " + "; ".join(insensitive))
-    else:
-        print("self-check: each gradient with its sign flipped, shifted by one element or its kernels rotated "
-              "by 180 degrees fails the criterion")
+    self_check(torch, table, pristine, {p: params32[p].grad for p in PARAMS})
     return finish(table, "loss and gradients")
 
 

@@ -31,18 +31,10 @@
 #include "nn/pool.hpp"
 #include "nn/weight_decay.hpp"
 #include "nn/rng.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
 using namespace nn::ch09;
-
-namespace {
-
-bool have_avx512() {
-  const auto levels = available_simd_levels();
-  return std::find(levels.begin(), levels.end(), SimdLevel::Avx512) != levels.end();
-}
-
-}  // namespace
 
 TEST_CASE("LRN: the AVX-512 kernels agree with the reference loops on awkward shapes", "[ch09][simd][ex9.1][ex9.2]") {
   struct Case {
@@ -67,7 +59,7 @@ TEST_CASE("LRN: the AVX-512 kernels agree with the reference loops on awkward sh
     for (std::int64_t i = 0; i < dx.size(); ++i) dx[i] = dx_ref[i] = static_cast<float>(rng.uniform(-0.1, 0.1));
     lrn_forward<float>(y_ref, scale_ref, x, p);
     lrn_backward<float>(dx_ref, dy, x, y_ref, scale_ref, p);
-    if (!have_avx512()) {
+    if (!test::cpu_has(SimdLevel::Avx512)) {
       WARN("this CPU has no AVX-512: the LRN kernels are not used here, nothing to compare");
       return;
     }
@@ -121,7 +113,7 @@ TEST_CASE("max pooling with stride 2: the AVX-512 kernel gives the reference's v
     for (float& v : x) v = c.ties ? static_cast<float>(rng.below(4)) : static_cast<float>(rng.uniform(-1.0, 1.0));
     x[5] = NAN;  // never replaces a best value, as in the reference
     ch07::maxpool2d_forward<float>(y_ref, arg_ref, x, p);
-    if (!have_avx512()) {
+    if (!test::cpu_has(SimdLevel::Avx512)) {
       WARN("this CPU has no AVX-512: the max-pool kernel is not used here, nothing to compare");
       return;
     }
@@ -153,7 +145,7 @@ TEST_CASE("weight decay in one pass: exercise 5.2's gradient, and the sum of squ
     const double s_scalar = kernels::weight_decay_scalar(g_scalar.data(), w.data(), n, 2 * lambda);
     CHECK(std::vector<float>(g_scalar.begin(), g_scalar.end()) == std::vector<float>(g_ref.begin(), g_ref.end()));
     CHECK(std::abs(s_scalar - exact) <= 1e-12 * exact);
-    if (have_avx512()) {
+    if (test::cpu_has(SimdLevel::Avx512)) {
       const double s_simd = kernels::weight_decay_avx512(g_simd.data(), w.data(), n, 2 * lambda);
       CHECK(std::vector<float>(g_simd.begin(), g_simd.end()) == std::vector<float>(g_ref.begin(), g_ref.end()));
       CHECK(std::abs(s_simd - exact) <= 1e-12 * exact);

@@ -14,20 +14,12 @@
 #include "nn/cpu.hpp"
 #include "nn/lrn_kernels.hpp"
 #include "nn/rng.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
 
-namespace {
-
-bool have_avx512() {
-  const auto levels = available_simd_levels();
-  return std::find(levels.begin(), levels.end(), SimdLevel::Avx512) != levels.end();
-}
-
-}  // namespace
-
 TEST_CASE("the sixteen-lane log is within 2.5 ulp of std::log", "[ch09][simd]") {
-  if (!have_avx512()) {
+  if (!test::cpu_has(SimdLevel::Avx512)) {
     WARN("this CPU has no AVX-512: the LRN kernels are not used here, nothing to compare");
     return;
   }
