@@ -157,6 +157,22 @@ def corrupt(torch, kind, t):
     raise ValueError(f"unknown corruption '{kind}' (sign, shift, rot180)")
 
 
+def reference_step(net, x, y):
+    """PyTorch's forward and backward pass (mean cross-entropy) of `net` in
+    train mode on (x, y), in float32 and, on a float64 copy, as a yardstick:
+    for each, the logits, the loss and the named parameters (with .grad)."""
+    import torch.nn.functional as F
+    results = []
+    for model, inputs in ((net, x), (copy.deepcopy(net).double(), x.double())):
+        model.train()
+        logits = model(inputs)
+        loss = F.cross_entropy(logits, y)
+        model.zero_grad()
+        loss.backward()
+        results.append((logits, loss, dict(model.named_parameters())))
+    return results
+
+
 def self_check(torch, table, ours, reference):
     """Would the criterion notice a wrong sign, an index off by one, a kernel
     not flipped? Each of our gradients (name -> tensor), corrupted so, must
@@ -181,7 +197,6 @@ def gradients(args, work):
     run([args.tool, "gradients", "--out", path, "--data", args.data, "--seed", str(args.seed),
          "--batch", str(args.batch)])
     torch, ref = import_torch()
-    import torch.nn.functional as F
 
     ours = ref.load_safetensors(path)
     missing = [n for n in ["input", "labels", "logits", "loss"] + PARAMS + ["grad." + p for p in PARAMS]
@@ -201,16 +216,7 @@ def gradients(args, work):
         return 1
     net = ref.LeNet5()
     net.load_state_dict({p: ours[p] for p in PARAMS})  # strict: every name and shape must match
-    net64 = copy.deepcopy(net).double()
-    results = {}
-    for model, inputs in ((net, x), (net64, x.double())):
-        logits = model(inputs)
-        loss = F.cross_entropy(logits, y)
-        model.zero_grad()
-        loss.backward()
-        results[model] = (logits, loss, dict(model.named_parameters()))
-    logits32, loss32, params32 = results[net]
-    logits64, loss64, params64 = results[net64]
+    (logits32, loss32, params32), (logits64, loss64, params64) = reference_step(net, x, y)
 
     print(f"\nbatch {tuple(x.shape)}, labels {y[:12].tolist()}...; torch {torch.__version__}, float32 "
           f"(and float64 as a yardstick)")

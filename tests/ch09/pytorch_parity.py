@@ -71,7 +71,6 @@ def gradients(args, work):
     path = os.path.join(work, "gradients.safetensors")
     ch08.run([args.tool, "gradients", "--out", path, "--seed", str(args.seed), "--batch", str(args.batch)])
     torch, ref = import_torch()
-    import torch.nn.functional as F
 
     ours = tensors(ref, path)
     missing = [n for n in ["input", "labels", "logits", "loss"] + PARAMS + ["grad." + p for p in PARAMS]
@@ -87,17 +86,7 @@ def gradients(args, work):
     x, y = ours["input"], ours["labels"].long()
     net = ref.AlexNet(dropout=0.0)
     net.load_state_dict({p: ours[p] for p in PARAMS})  # strict: every name and shape must match
-    net64 = copy.deepcopy(net).double()
-    results = {}
-    for model, inputs in ((net, x), (net64, x.double())):
-        model.train()
-        logits = model(inputs)
-        loss = F.cross_entropy(logits, y)
-        model.zero_grad()
-        loss.backward()
-        results[model] = (logits, loss, dict(model.named_parameters()))
-    logits32, loss32, params32 = results[net]
-    logits64, loss64, params64 = results[net64]
+    (logits32, loss32, params32), (logits64, loss64, params64) = ch08.reference_step(net, x, y)
     print(f"\nfull-size AlexNet, batch {tuple(x.shape)}, labels {y.tolist()}; torch {torch.__version__}, float32 "
           f"(and float64 as a yardstick)")
     table = ch08.Table(torch)
