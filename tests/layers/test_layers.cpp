@@ -173,7 +173,7 @@ TEST_CASE("only layers whose backward needs no whole-batch cache may run slice b
   CHECK_THROWS_WITH(t.emplace<RandomCrop<float>>("crop", 2), Catch::Contains("slice by slice"));
 }
 
-TEST_CASE("a conv layer picks its kernel from its geometry: LeNet-5's c1, c3 and c5", "[ch08][layers][simd]") {
+TEST_CASE("a conv layer picks its kernel from its geometry: LeNet-5's c1, c3 and c5, AlexNet's conv1-3", "[ch08][layers][simd]") {
   const SimdLevel saved = simd_level();
   auto route_of = [](Conv2dSpec spec, Shape input) {
     Conv2d<float> conv(spec);
@@ -188,10 +188,20 @@ TEST_CASE("a conv layer picks its kernel from its geometry: LeNet-5's c1, c3 and
     CHECK(route_of(c3, Shape{4, 6, 14, 14}) == ConvRoute::FilterLanes);
     CHECK(route_of(c5, Shape{4, 16, 5, 5}) == ConvRoute::Lowered);
     CHECK(route_of(Conv2dSpec::square(6, 16, 5, 1, 1), Shape{4, 6, 14, 14}) == ConvRoute::Lowered);  // padded
+    // AlexNet: conv1 (11×11, stride 4) lowered; conv2 (5×5) and conv3 (3×3) Winograd
+    CHECK(route_of(Conv2dSpec::square(3, 96, 11, 4), Shape{2, 3, 227, 227}) == ConvRoute::Lowered);
+    CHECK(route_of(Conv2dSpec::square(96, 256, 5, 1, 2), Shape{2, 96, 27, 27}) == ConvRoute::Winograd);
+    CHECK(route_of(Conv2dSpec::square(256, 384, 3, 1, 1), Shape{2, 256, 13, 13}) == ConvRoute::Winograd);
+    Conv2dSpec grouped = Conv2dSpec::square(96, 256, 5, 1, 2);
+    grouped.groups = 2;
+    CHECK(route_of(grouped, Shape{2, 96, 27, 27}) == ConvRoute::Lowered);
+    // a 3×3 layer on 2×2 outputs: one tile of 36 products for 4 outputs of 9 saves nothing
+    CHECK(route_of(Conv2dSpec::square(32, 32, 3, 1, 1), Shape{2, 32, 2, 2}) == ConvRoute::Lowered);
   }
   set_simd_level(SimdLevel::Scalar);  // the direct kernels' scalar loops lose to im2col + GEMM
   CHECK(route_of(c1, Shape{4, 1, 28, 28}) == ConvRoute::Lowered);
   CHECK(route_of(c3, Shape{4, 6, 14, 14}) == ConvRoute::Lowered);
+  CHECK(route_of(Conv2dSpec::square(256, 384, 3, 1, 1), Shape{2, 256, 13, 13}) == ConvRoute::Lowered);
   set_simd_level(saved);
   Conv2d<double> in_double(c1);
   in_double.prepare(Shape{4, 1, 28, 28});

@@ -6,6 +6,8 @@
 // different widths, and a Sequential run slice by slice. Each needs the
 // exercise of the backward pass it wraps (2.x, 3.1, 5.3, 7.2, 7.4, 7.5) and
 // the composites 7.6, 7.7 and 7.8.
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -14,6 +16,8 @@
 #include "layers/basic.hpp"
 #include "layers/compose.hpp"
 #include "layer_check.hpp"
+#include "nn/cpu.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
 using namespace nn::layers;
@@ -234,4 +238,67 @@ TEST_CASE("ex7.8 a Sequential run in slices gives the whole batch's outputs and 
   // And the sliced pass against finite differences on its own.
   Sequential<double> again = build(2);
   test::check_layer(again, in, rng, composite_check());
+}
+
+TEST_CASE("ex7.2 a conv layer on the Winograd route gives the lowered layer's outputs and gradients",
+          "[ch09][layers][ex7.2][winograd]") {
+  // The float layer (Winograd on AVX-512) against the same layer in double
+  // (always im2col + GEMM, the route the finite differences above check):
+  // y, ∂L/∂x (added to what is there), ∂L/∂w and ∂L/∂b, for a 3×3 and a 5×5
+  // layer with channel counts that are not multiples of 16. The bound is
+  // nn/winograd.hpp's (tests/common/test_winograd.cpp measures it).
+  if (!test::cpu_has(SimdLevel::Avx512)) {
+    WARN("no AVX-512 on this CPU: the Winograd route is not taken");
+    return;
+  }
+  const SimdLevel saved = simd_level();
+  set_simd_level(SimdLevel::Avx512);
+  Rng rng(93);
+  for (const auto& [spec, input] : {std::pair{Conv2dSpec::square(18, 20, 3, 1, 1), Shape{3, 18, 11, 9}},
+                                    std::pair{Conv2dSpec::square(17, 33, 5, 1, 2), Shape{2, 17, 12, 12}}}) {
+    Conv2d<float> f(spec);
+    Conv2d<double> d(spec);
+    f.prepare(input);
+    d.prepare(input);
+    REQUIRE(f.route() == ConvRoute::Winograd);
+    REQUIRE(d.route() == ConvRoute::Lowered);
+    auto fill = [&](Tensor<double>& t) {
+      for (double& v : t) v = rng.uniform(-1.0, 1.0);
+    };
+    auto to_float = [](const Tensor<double>& t) {
+      Tensor<float> out(t.shape());
+      for (std::int64_t i = 0; i < t.size(); ++i) out.data()[i] = static_cast<float>(t.data()[i]);
+      return out;
+    };
+    Tensor<double> x(input), dy(d.output_shape(input)), dx0(input);
+    fill(x);
+    fill(dy);
+    fill(dx0);
+    fill(d.weight);
+    fill(d.bias);
+    f.weight = to_float(d.weight);
+    f.bias = to_float(d.bias);
+    Tensor<double> yd(dy.shape()), dxd = dx0;
+    d.forward(x.view(), yd.view(), Mode::Train);
+    d.backward(x.view(), yd.view(), dy.view(), dxd.view());
+    const Tensor<float> xf = to_float(x), dyf = to_float(dy);
+    Tensor<float> yf(dy.shape()), dxf = to_float(dx0);
+    f.forward(xf.view(), yf.view(), Mode::Train);
+    f.backward(xf.view(), yf.view(), dyf.view(), dxf.view());
+    auto error = [](const Tensor<float>& got, const Tensor<double>& want) {
+      double scale = 0.0, err = 0.0;
+      for (std::int64_t i = 0; i < want.size(); ++i) {
+        scale = std::max(scale, std::abs(want.data()[i]));
+        err = std::max(err, std::abs(static_cast<double>(got.data()[i]) - want.data()[i]));
+      }
+      REQUIRE(scale > 0.0);
+      return err / scale;
+    };
+    INFO(f.describe() << " on " << input.str());
+    CHECK(error(yf, yd) <= 3e-5);
+    CHECK(error(dxf, dxd) <= 3e-5);
+    CHECK(error(f.d_weight, d.d_weight) <= 3e-5);
+    CHECK(error(f.d_bias, d.d_bias) <= 3e-5);
+  }
+  set_simd_level(saved);
 }

@@ -1,0 +1,403 @@
+// winograd.cpp — the Winograd convolution driver (nn/winograd.hpp): the
+// matrices, the staging of tiles in and out of the 16-channel layout, the
+// GEMMs, and the scalar tile transform.
+#include "nn/winograd.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
+
+#include "nn/error.hpp"
+#include "nn/gemm.hpp"
+#include "nn/threads.hpp"
+
+namespace nn {
+
+namespace {
+
+constexpr int kAlpha = 6;
+constexpr int kPoints = kAlpha * kAlpha;  // ξ = 0 … 35
+constexpr int kLanes = 16;
+
+std::int64_t round16(std::int64_t v) { return (v + kLanes - 1) / kLanes * kLanes; }
+
+}  // namespace
+
+WinogradMatrices winograd_matrices(int m, int r) {
+  const int alpha = m + r - 1;
+  if (m < 1 || r < 1 || alpha > 8)
+    throw Error("winograd_matrices: F(" + std::to_string(m) + ", " + std::to_string(r) +
+                ") needs m, r ≥ 1 and m + r − 1 ≤ 8");
+  // Small points first: the larger they are, the larger the coefficients and the rounding.
+  const std::array<double, 7> all{0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5};
+  const int finite = alpha - 1;
+  WinogradMatrices w;
+  w.m = m;
+  w.r = r;
+  w.alpha = alpha;
+  w.AT.assign(static_cast<std::size_t>(m * alpha), 0.0);
+  w.G.assign(static_cast<std::size_t>(alpha * r), 0.0);
+  w.BT.assign(static_cast<std::size_t>(alpha * alpha), 0.0);
+  auto power = [](double a, int k) {
+    double p = 1.0;
+    for (int i = 0; i < k; ++i) p *= a;
+    return p;
+  };
+  // Coefficients (lowest degree first) of Π_{j ∈ points, j ≠ skip} (x − a_j).
+  auto product = [&](int skip) {
+    std::vector<double> c{1.0};
+    for (int j = 0; j < finite; ++j) {
+      if (j == skip) continue;
+      std::vector<double> next(c.size() + 1, 0.0);
+      for (std::size_t d = 0; d < c.size(); ++d) {
+        next[d + 1] += c[d];
+        next[d] -= all[static_cast<std::size_t>(j)] * c[d];
+      }
+      c = next;
+    }
+    return c;
+  };
+  for (int i = 0; i < finite; ++i) {
+    const double a = all[static_cast<std::size_t>(i)];
+    double f = 1.0;  // f_i = Π_{j ≠ i} (a_i − a_j)
+    for (int j = 0; j < finite; ++j)
+      if (j != i) f *= a - all[static_cast<std::size_t>(j)];
+    for (int k = 0; k < m; ++k) w.AT[static_cast<std::size_t>(k * alpha + i)] = power(a, k);
+    for (int j = 0; j < r; ++j) w.G[static_cast<std::size_t>(i * r + j)] = power(a, j) / f;
+    const std::vector<double> c = product(i);  // degree α − 2
+    for (std::size_t l = 0; l < c.size(); ++l) w.BT[static_cast<std::size_t>(i * alpha) + l] = c[l];
+  }
+  // The point at infinity: the product of the leading coefficients.
+  w.AT[static_cast<std::size_t>((m - 1) * alpha + finite)] = 1.0;
+  w.G[static_cast<std::size_t>(finite * r + r - 1)] = 1.0;
+  const std::vector<double> c = product(-1);  // degree α − 1
+  for (std::size_t l = 0; l < c.size(); ++l) w.BT[static_cast<std::size_t>(finite * alpha) + l] = c[l];
+  return w;
+}
+
+bool winograd_supported(const WinogradConv& c) {
+  return (c.kernel == 3 || c.kernel == 5) && c.pad >= 0 && c.pad < c.kernel && c.channels > 0 && c.filters > 0 &&
+         c.height > 0 && c.width > 0 && c.out_h() > 0 && c.out_w() > 0;
+}
+
+std::int64_t WinogradWorkspace::floats() const {
+  std::int64_t total = static_cast<std::int64_t>(u.size() + v.size() + m.size() + wt.size());
+  for (const auto& s : scratch) total += static_cast<std::int64_t>(s.size());
+  return total;
+}
+
+namespace kernels {
+
+void winograd_transform_scalar(const float* L, int p, int q, const float* in, std::int64_t in_row,
+                               std::int64_t in_col, float* out, std::int64_t out_row, std::int64_t out_col) {
+  float tmp[kAlpha][kAlpha][kLanes];  // L · in, p × q
+  for (int i = 0; i < p; ++i)
+    for (int j = 0; j < q; ++j) {
+      float* t = tmp[i][j];
+      for (int l = 0; l < kLanes; ++l) t[l] = 0.0f;
+      for (int a = 0; a < q; ++a) {
+        const float c = L[i * q + a];
+        const float* e = in + a * in_row + j * in_col;
+        for (int l = 0; l < kLanes; ++l) t[l] += c * e[l];
+      }
+    }
+  for (int i = 0; i < p; ++i)
+    for (int j = 0; j < p; ++j) {
+      float* o = out + i * out_row + j * out_col;
+      float s[kLanes] = {};
+      for (int b = 0; b < q; ++b) {
+        const float c = L[j * q + b];
+        for (int l = 0; l < kLanes; ++l) s[l] += tmp[i][b][l] * c;
+      }
+      std::memcpy(o, s, sizeof s);
+    }
+}
+
+#if !defined(NN_HAVE_X86_KERNELS)
+void winograd_transform_avx512(const float*, int, int, const float*, std::int64_t, std::int64_t, float*, std::int64_t,
+                               std::int64_t) {
+  throw Error("winograd_transform_avx512: this build has no AVX-512 kernels");
+}
+#endif
+
+}  // namespace kernels
+
+namespace {
+
+using Transform = void (*)(const float*, int, int, const float*, std::int64_t, std::int64_t, float*, std::int64_t,
+                           std::int64_t);
+
+Transform transform_for(SimdLevel level) {
+  return level == SimdLevel::Avx512 ? kernels::winograd_transform_avx512 : kernels::winograd_transform_scalar;
+}
+
+// The matrices of one algorithm in float, as the transforms read them.
+struct Floats {
+  std::vector<float> AT, G, BT;
+};
+Floats to_float(const WinogradMatrices& w) {
+  auto f = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
+  return {f(w.AT), f(w.G), f(w.BT)};
+}
+const Floats& matrices(int m, int r) {
+  // F(4,3), F(2,5) forward; F(3,4), F(5,2) for the weight gradient.
+  static const Floats f43 = to_float(winograd_matrices(4, 3)), f25 = to_float(winograd_matrices(2, 5)),
+                      f34 = to_float(winograd_matrices(3, 4)), f52 = to_float(winograd_matrices(5, 2));
+  if (m == 4 && r == 3) return f43;
+  if (m == 2 && r == 5) return f25;
+  if (m == 3 && r == 4) return f34;
+  if (m == 5 && r == 2) return f52;
+  throw Error("winograd: no F(" + std::to_string(m) + ", " + std::to_string(r) + ") with α = 6");
+}
+
+void check(const WinogradConv& c, const char* who) {
+  if (!winograd_supported(c))
+    throw Error(std::string(who) + ": a " + std::to_string(c.kernel) + "×" + std::to_string(c.kernel) +
+                " kernel with padding " + std::to_string(c.pad) + " on " + std::to_string(c.height) + "×" +
+                std::to_string(c.width) + " is not a convolution the Winograd kernels take (3×3 or 5×5, pad < kernel)");
+}
+
+void grow(std::vector<float>& v, std::int64_t n) {
+  if (static_cast<std::int64_t>(v.size()) < n) v.assign(static_cast<std::size_t>(n), 0.0f);
+}
+
+// Runs body(i) for i in [0, n) over the library's threads, with a staging
+// buffer of `floats` floats for each thread.
+template <typename Body>
+void for_each_block(std::int64_t n, std::int64_t floats, WinogradWorkspace& ws, Body&& body) {
+  const bool inside = in_parallel_region();
+  const std::size_t threads = inside ? 1 : static_cast<std::size_t>(std::max(1, num_threads()));
+  if (ws.scratch.size() < threads) ws.scratch.resize(threads);
+  for (auto& s : ws.scratch) grow(s, floats);
+  if (inside) {
+    for (std::int64_t i = 0; i < n; ++i) body(i, ws.scratch[0].data());
+    return;
+  }
+  parallel_for(n, 1, [&](std::int64_t i0, std::int64_t i1) {
+    float* s = ws.scratch[static_cast<std::size_t>(thread_index())].data();
+    for (std::int64_t i = i0; i < i1; ++i) body(i, s);
+  });
+}
+
+// Runs body(ξ) for the 36 transform points, over the library's threads
+// (one GEMM each, on the thread that takes it).
+template <typename Body>
+void for_each_point(Body&& body) {
+  if (in_parallel_region()) {
+    for (std::int64_t xi = 0; xi < kPoints; ++xi) body(xi);
+    return;
+  }
+  parallel_for(kPoints, 1, [&](std::int64_t x0, std::int64_t x1) {
+    for (std::int64_t xi = x0; xi < x1; ++xi) body(xi);
+  });
+}
+
+// How many images go through the transforms and GEMMs at once: enough for
+// ws.chunk_tiles tiles (at least one image, at most the batch).
+std::int64_t chunk_images(const WinogradConv& c, std::int64_t n, const WinogradWorkspace& ws) {
+  const std::int64_t per_image = static_cast<std::int64_t>(c.tiles_h()) * c.tiles_w();
+  if (ws.chunk_tiles <= 0) return std::max<std::int64_t>(n, 1);
+  return std::clamp<std::int64_t>((ws.chunk_tiles + per_image - 1) / per_image, 1, std::max<std::int64_t>(n, 1));
+}
+
+// U[ξ][f][c] = (G g Gᵀ)_ξ for every filter f and channel c (both padded to
+// 16; the padding is zero). flip: the filters of the input gradient, f = c of
+// w and c = k of w, the kernel turned by 180°.
+void transform_filters(const float* w, const WinogradConv& c, bool flip, const float* G, WinogradWorkspace& ws,
+                       Transform transform) {
+  const int r = c.kernel;
+  const std::int64_t F = flip ? c.channels : c.filters, C = flip ? c.filters : c.channels;
+  const std::int64_t Fp = round16(F), Cp = round16(C), blocks = Cp / kLanes;
+  grow(ws.u, kPoints * Fp * Cp);
+  float* u = ws.u.data();
+  for (int xi = 0; xi < kPoints; ++xi)
+    std::fill(u + xi * Fp * Cp + F * Cp, u + (xi + 1) * Fp * Cp, 0.0f);
+  for_each_block(F * blocks, r * r * kLanes, ws, [&](std::int64_t job, float* g) {
+    const std::int64_t f = job / blocks, cb = job % blocks;
+    for (int a = 0; a < r; ++a)
+      for (int b = 0; b < r; ++b)
+        for (int l = 0; l < kLanes; ++l) {
+          const std::int64_t ch = cb * kLanes + l;
+          float value = 0.0f;
+          if (ch < C)
+            value = flip ? w[((ch * c.channels + f) * r + (r - 1 - a)) * r + (r - 1 - b)]
+                         : w[((f * c.channels + ch) * r + a) * r + b];
+          g[(a * r + b) * kLanes + l] = value;
+        }
+    transform(G, kAlpha, r, g, r * kLanes, kLanes, u + f * Cp + cb * kLanes, kAlpha * Fp * Cp, Fp * Cp);
+  });
+}
+
+// V[ξ][t][c] = (Bᵀ d B)_ξ for every α×α input tile d (tile t of image i at
+// rows ty·m − P …, columns tx·m − P …; zero outside x).
+void transform_inputs(const float* x, std::int64_t n, const WinogradConv& c, int m, const float* BT,
+                      WinogradWorkspace& ws, Transform transform) {
+  const int th = c.tiles_h(), tw = c.tiles_w();
+  const std::int64_t Cp = round16(c.channels), blocks = Cp / kLanes, T = n * th * tw;
+  const int Hp = th * m + kAlpha - m, Wp = tw * m + kAlpha - m;  // the rows and columns the tiles read
+  grow(ws.v, kPoints * T * Cp);
+  float* v = ws.v.data();
+  const std::int64_t plane = static_cast<std::int64_t>(c.height) * c.width;
+  for_each_block(n * blocks, static_cast<std::int64_t>(Hp) * Wp * kLanes, ws, [&](std::int64_t job, float* d) {
+    const std::int64_t i = job / blocks, cb = job % blocks;
+    // The image's 16 channels, padded, as [row][column][lane].
+    std::fill(d, d + static_cast<std::int64_t>(Hp) * Wp * kLanes, 0.0f);
+    for (int l = 0; l < kLanes && cb * kLanes + l < c.channels; ++l) {
+      const float* src = x + (i * c.channels + cb * kLanes + l) * plane;
+      for (int yy = 0; yy < c.height; ++yy) {
+        const int row = yy + c.pad;
+        if (row >= Hp) break;
+        float* dst = d + (static_cast<std::int64_t>(row) * Wp + c.pad) * kLanes + l;
+        const int cols = std::min(c.width, Wp - c.pad);
+        for (int xx = 0; xx < cols; ++xx) dst[xx * kLanes] = src[yy * c.width + xx];
+      }
+    }
+    for (int ty = 0; ty < th; ++ty)
+      for (int tx = 0; tx < tw; ++tx) {
+        const std::int64_t t = (i * th + ty) * tw + tx;
+        transform(BT, kAlpha, kAlpha, d + (static_cast<std::int64_t>(ty * m) * Wp + tx * m) * kLanes, Wp * kLanes,
+                  kLanes, v + t * Cp + cb * kLanes, kAlpha * T * Cp, T * Cp);
+      }
+  });
+}
+
+// M_ξ (T × F₁₆) = V_ξ (T × C₁₆) · U_ξᵀ, then Y = Aᵀ M A per tile into y (n, F, O_h, O_w).
+void multiply_and_untransform(std::int64_t n, const WinogradConv& c, const float* b, float* y, bool accumulate,
+                              WinogradWorkspace& ws, Transform transform) {
+  const int m = c.tile(), th = c.tiles_h(), tw = c.tiles_w(), oh = c.out_h(), ow = c.out_w();
+  const std::int64_t F = c.filters, C = c.channels;
+  const std::int64_t Fp = round16(F), Cp = round16(C), T = n * th * tw, blocks = Fp / kLanes;
+  grow(ws.m, kPoints * T * Fp);
+  const float* u = ws.u.data();
+  const float* v = ws.v.data();
+  float* mm = ws.m.data();
+  auto product = [&](std::int64_t xi) {
+    gemm(Trans::No, Trans::Yes, static_cast<int>(T), static_cast<int>(Fp), static_cast<int>(Cp), 1.0f,
+         v + xi * T * Cp, static_cast<int>(Cp), u + xi * Fp * Cp, static_cast<int>(Cp), 0.0f, mm + xi * T * Fp,
+         static_cast<int>(Fp));
+  };
+  for_each_point(product);
+  const float* AT = matrices(m, c.kernel).AT.data();
+  const int Hs = th * m, Ws = tw * m;
+  const std::int64_t plane = static_cast<std::int64_t>(oh) * ow;
+  for_each_block(n * blocks, static_cast<std::int64_t>(Hs) * Ws * kLanes, ws, [&](std::int64_t job, float* s) {
+    const std::int64_t i = job / blocks, fb = job % blocks;
+    for (int ty = 0; ty < th; ++ty)
+      for (int tx = 0; tx < tw; ++tx) {
+        const std::int64_t t = (i * th + ty) * tw + tx;
+        transform(AT, m, kAlpha, mm + t * Fp + fb * kLanes, kAlpha * T * Fp, T * Fp,
+                  s + (static_cast<std::int64_t>(ty * m) * Ws + tx * m) * kLanes, Ws * kLanes, kLanes);
+      }
+    for (int l = 0; l < kLanes && fb * kLanes + l < F; ++l) {
+      const std::int64_t f = fb * kLanes + l;
+      float* dst = y + (i * F + f) * plane;
+      const float bias = b ? b[f] : 0.0f;
+      for (int yy = 0; yy < oh; ++yy) {
+        const float* src = s + static_cast<std::int64_t>(yy) * Ws * kLanes + l;
+        float* row = dst + static_cast<std::int64_t>(yy) * ow;
+        if (accumulate)
+          for (int xx = 0; xx < ow; ++xx) row[xx] += src[xx * kLanes] + bias;
+        else
+          for (int xx = 0; xx < ow; ++xx) row[xx] = src[xx * kLanes] + bias;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void winograd_forward(const float* x, std::int64_t n, const WinogradConv& c, const float* w, const float* b, float* y,
+                      bool accumulate, WinogradWorkspace& ws, SimdLevel level) {
+  check(c, "winograd_forward");
+  const Transform transform = transform_for(level);
+  const int m = c.tile();
+  const Floats& f = matrices(m, c.kernel);
+  transform_filters(w, c, false, f.G.data(), ws, transform);
+  const std::int64_t in = static_cast<std::int64_t>(c.channels) * c.height * c.width,
+                     out = static_cast<std::int64_t>(c.filters) * c.out_h() * c.out_w(), step = chunk_images(c, n, ws);
+  for (std::int64_t i = 0; i < n; i += step) {
+    const std::int64_t images = std::min(step, n - i);
+    transform_inputs(x + i * in, images, c, m, f.BT.data(), ws, transform);
+    multiply_and_untransform(images, c, b, y + i * out, accumulate, ws, transform);
+  }
+}
+
+void winograd_backward_data(const float* dy, std::int64_t n, const WinogradConv& c, const float* w, float* dx,
+                            WinogradWorkspace& ws, SimdLevel level) {
+  check(c, "winograd_backward_data");
+  // δ (n, K, O_h, O_w) padded by r − 1 − P, correlated with the turned
+  // filters, gives an H × W output: the forward algorithm on that geometry.
+  const WinogradConv back{c.filters, c.out_h(), c.out_w(), c.channels, c.kernel, c.kernel - 1 - c.pad};
+  const Transform transform = transform_for(level);
+  const int m = back.tile();
+  const Floats& f = matrices(m, back.kernel);
+  transform_filters(w, c, true, f.G.data(), ws, transform);
+  const std::int64_t in = static_cast<std::int64_t>(back.channels) * back.height * back.width,
+                     out = static_cast<std::int64_t>(back.filters) * back.out_h() * back.out_w(),
+                     step = chunk_images(back, n, ws);
+  for (std::int64_t i = 0; i < n; i += step) {
+    const std::int64_t images = std::min(step, n - i);
+    transform_inputs(dy + i * in, images, back, m, f.BT.data(), ws, transform);
+    multiply_and_untransform(images, back, nullptr, dx + i * out, true, ws, transform);
+  }
+}
+
+void winograd_backward_filter(const float* x, const float* dy, std::int64_t n, const WinogradConv& c, float* dw,
+                              WinogradWorkspace& ws, SimdLevel level) {
+  check(c, "winograd_backward_filter");
+  const Transform transform = transform_for(level);
+  const int m = c.tile(), r = c.kernel, th = c.tiles_h(), tw = c.tiles_w(), oh = c.out_h(), ow = c.out_w();
+  // w_grad tile = correlation of the α×α input tile with the m×m δ tile: F(r, m).
+  const Floats& f = matrices(r, m);
+  const std::int64_t K = c.filters, Kp = round16(K), Cp = round16(c.channels);
+  const std::int64_t kblocks = Kp / kLanes, cblocks = Cp / kLanes;
+  const int Hs = th * m, Ws = tw * m;
+  const std::int64_t plane = static_cast<std::int64_t>(oh) * ow,
+                     in = static_cast<std::int64_t>(c.channels) * c.height * c.width, step = chunk_images(c, n, ws);
+  grow(ws.wt, kPoints * Kp * Cp);
+  float* wt = ws.wt.data();
+  for (std::int64_t i0 = 0; i0 < n; i0 += step) {
+    const std::int64_t images = std::min(step, n - i0), T = images * th * tw;
+    transform_inputs(x + i0 * in, images, c, m, f.BT.data(), ws, transform);  // V = B'ᵀ d B'
+    // Δ[ξ][t][k] = (G' δ G'ᵀ)_ξ, δ zero beyond the output.
+    grow(ws.m, kPoints * T * Kp);
+    float* delta = ws.m.data();
+    const float* d0 = dy + i0 * K * plane;
+    for_each_block(images * kblocks, static_cast<std::int64_t>(Hs) * Ws * kLanes, ws, [&](std::int64_t job, float* s) {
+      const std::int64_t i = job / kblocks, kb = job % kblocks;
+      std::fill(s, s + static_cast<std::int64_t>(Hs) * Ws * kLanes, 0.0f);
+      for (int l = 0; l < kLanes && kb * kLanes + l < K; ++l) {
+        const float* src = d0 + (i * K + kb * kLanes + l) * plane;
+        for (int yy = 0; yy < oh; ++yy)
+          for (int xx = 0; xx < ow; ++xx)
+            s[(static_cast<std::int64_t>(yy) * Ws + xx) * kLanes + l] = src[yy * ow + xx];
+      }
+      for (int ty = 0; ty < th; ++ty)
+        for (int tx = 0; tx < tw; ++tx) {
+          const std::int64_t t = (i * th + ty) * tw + tx;
+          transform(f.G.data(), kAlpha, m, s + (static_cast<std::int64_t>(ty * m) * Ws + tx * m) * kLanes,
+                    Ws * kLanes, kLanes, delta + t * Kp + kb * kLanes, kAlpha * T * Kp, T * Kp);
+        }
+    });
+    // W_ξ (K₁₆ × C₁₆) += Δ_ξᵀ · V_ξ: the sum over every tile of the batch.
+    const float* v = ws.v.data();
+    const float beta = i0 == 0 ? 0.0f : 1.0f;
+    for_each_point([&](std::int64_t xi) {
+      gemm(Trans::Yes, Trans::No, static_cast<int>(Kp), static_cast<int>(Cp), static_cast<int>(T), 1.0f,
+           delta + xi * T * Kp, static_cast<int>(Kp), v + xi * T * Cp, static_cast<int>(Cp), beta, wt + xi * Kp * Cp,
+           static_cast<int>(Cp));
+    });
+  }
+  // dw[k, c] += A'ᵀ W A' (r × r), 16 channels at a time.
+  for_each_block(K * cblocks, static_cast<std::int64_t>(r) * r * kLanes, ws, [&](std::int64_t job, float* s) {
+    const std::int64_t k = job / cblocks, cb = job % cblocks;
+    transform(f.AT.data(), r, kAlpha, wt + k * Cp + cb * kLanes, kAlpha * Kp * Cp, Kp * Cp, s, r * kLanes, kLanes);
+    for (int l = 0; l < kLanes && cb * kLanes + l < c.channels; ++l) {
+      float* out = dw + (k * c.channels + cb * kLanes + l) * r * r;
+      for (int e = 0; e < r * r; ++e) out[e] += s[e * kLanes + l];
+    }
+  });
+}
+
+}  // namespace nn
