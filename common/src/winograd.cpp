@@ -82,7 +82,8 @@ bool winograd_supported(const WinogradConv& c) {
 }
 
 std::int64_t WinogradWorkspace::floats() const {
-  std::int64_t total = static_cast<std::int64_t>(u.size() + v.size() + m.size() + wt.size());
+  std::int64_t total = static_cast<std::int64_t>(filters.u.size() + filters.source.size() + turned.u.size() +
+                                                 turned.source.size() + v.size() + m.size() + wt.size());
   for (const auto& s : scratch) total += static_cast<std::int64_t>(s.size());
   return total;
 }
@@ -206,11 +207,20 @@ std::int64_t chunk_images(const WinogradConv& c, std::int64_t n, const WinogradW
 // w and c = k of w, the kernel turned by 180°.
 void transform_filters(const float* w, const WinogradConv& c, bool flip, const float* G, WinogradWorkspace& ws,
                        Transform transform) {
+  // A network runs its layers on several slices of a batch with the same
+  // weights: transform them again only when they differ from those last
+  // transformed (bit for bit; a changed set differs at once, so comparing
+  // costs a full pass only when it saves the transform).
+  WinogradWorkspace::Filters& out = flip ? ws.turned : ws.filters;
+  const auto count = static_cast<std::size_t>(c.filters) * static_cast<std::size_t>(c.channels) *
+                     static_cast<std::size_t>(c.kernel * c.kernel);
+  if (out.source.size() == count && std::memcmp(out.source.data(), w, count * sizeof(float)) == 0) return;
+  out.source.assign(w, w + count);
   const int r = c.kernel;
   const std::int64_t F = flip ? c.channels : c.filters, C = flip ? c.filters : c.channels;
   const std::int64_t Fp = round16(F), Cp = round16(C), blocks = Cp / kLanes;
-  grow(ws.u, kPoints * Fp * Cp);
-  float* u = ws.u.data();
+  grow(out.u, kPoints * Fp * Cp);
+  float* u = out.u.data();
   for (int xi = 0; xi < kPoints; ++xi)
     std::fill(u + xi * Fp * Cp + F * Cp, u + (xi + 1) * Fp * Cp, 0.0f);
   for_each_block(F * blocks, r * r * kLanes, ws, [&](std::int64_t job, float* g) {
@@ -263,13 +273,12 @@ void transform_inputs(const float* x, std::int64_t n, const WinogradConv& c, int
 }
 
 // M_ξ (T × F₁₆) = V_ξ (T × C₁₆) · U_ξᵀ, then Y = Aᵀ M A per tile into y (n, F, O_h, O_w).
-void multiply_and_untransform(std::int64_t n, const WinogradConv& c, const float* b, float* y, bool accumulate,
-                              WinogradWorkspace& ws, Transform transform) {
+void multiply_and_untransform(std::int64_t n, const WinogradConv& c, const float* u, const float* b, float* y,
+                              bool accumulate, WinogradWorkspace& ws, Transform transform) {
   const int m = c.tile(), th = c.tiles_h(), tw = c.tiles_w(), oh = c.out_h(), ow = c.out_w();
   const std::int64_t F = c.filters, C = c.channels;
   const std::int64_t Fp = round16(F), Cp = round16(C), T = n * th * tw, blocks = Fp / kLanes;
   grow(ws.m, kPoints * T * Fp);
-  const float* u = ws.u.data();
   const float* v = ws.v.data();
   float* mm = ws.m.data();
   auto product = [&](std::int64_t xi) {
@@ -319,7 +328,7 @@ void winograd_forward(const float* x, std::int64_t n, const WinogradConv& c, con
   for (std::int64_t i = 0; i < n; i += step) {
     const std::int64_t images = std::min(step, n - i);
     transform_inputs(x + i * in, images, c, m, f.BT.data(), ws, transform);
-    multiply_and_untransform(images, c, b, y + i * out, accumulate, ws, transform);
+    multiply_and_untransform(images, c, ws.filters.u.data(), b, y + i * out, accumulate, ws, transform);
   }
 }
 
@@ -339,7 +348,7 @@ void winograd_backward_data(const float* dy, std::int64_t n, const WinogradConv&
   for (std::int64_t i = 0; i < n; i += step) {
     const std::int64_t images = std::min(step, n - i);
     transform_inputs(dy + i * in, images, back, m, f.BT.data(), ws, transform);
-    multiply_and_untransform(images, back, nullptr, dx + i * out, true, ws, transform);
+    multiply_and_untransform(images, back, ws.turned.u.data(), nullptr, dx + i * out, true, ws, transform);
   }
 }
 

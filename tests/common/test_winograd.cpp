@@ -266,3 +266,27 @@ TEST_CASE("Winograd refuses a geometry it does not take", "[common][winograd]") 
   CHECK_THROWS_WITH(winograd_forward(buf.data(), 1, seven, buf.data(), nullptr, buf.data(), false, ws),
                     Catch::Contains("7×7 kernel"));
 }
+
+TEST_CASE("Winograd transforms the filters again when the weights change in place", "[common][winograd]") {
+  // The workspace keeps the transformed filters for the next call with the
+  // same weights (the slices of a batch); an optimiser step between calls
+  // changes the weights behind the same pointer.
+  Rng rng(13);
+  const WinogradConv c{18, 9, 9, 20, 3, 1};
+  const std::int64_t n = 2;
+  const auto x = random_floats(static_cast<std::size_t>(n * c.channels * c.height * c.width), rng);
+  auto w = random_floats(static_cast<std::size_t>(c.filters * c.channels * 9), rng);
+  const auto dy = random_floats(static_cast<std::size_t>(n * c.filters * c.out_h() * c.out_w()), rng);
+  WinogradWorkspace ws;
+  std::vector<float> y(dy.size()), dx(x.size(), 0.0f);
+  winograd_forward(x.data(), n, c, w.data(), nullptr, y.data(), false, ws);
+  winograd_backward_data(dy.data(), n, c, w.data(), dx.data(), ws);
+  w[w.size() / 2] += 1.0f;  // one weight, late in the array
+  winograd_forward(x.data(), n, c, w.data(), nullptr, y.data(), false, ws);
+  std::fill(dx.begin(), dx.end(), 0.0f);
+  winograd_backward_data(dy.data(), n, c, w.data(), dx.data(), ws);
+  std::vector<double> want_dx, want_dw;
+  direct_backward(x, dy, n, c, w, want_dx, want_dw);
+  CHECK(relative_error(y, direct_forward(x, n, c, w, {})) <= kBound);
+  CHECK(relative_error(dx, want_dx) <= kBound);
+}

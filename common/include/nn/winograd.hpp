@@ -87,7 +87,12 @@ bool winograd_supported(const WinogradConv& c);
 // fewer tiles make conv3's GEMMs too short.
 struct WinogradWorkspace {
   std::int64_t chunk_tiles = 196;
-  std::vector<float> u;        // transformed filters [36][filters₁₆][channels₁₆]
+  struct Filters {
+    std::vector<float> u;       // transformed filters [36][filters₁₆][channels₁₆]
+    std::vector<float> source;  // the weights they came from (transformed again when these change)
+  };
+  Filters filters;             // the forward pass's
+  Filters turned;              // ∂L/∂x's: turned by 180°, channels and filters swapped
   std::vector<float> v;        // transformed input tiles [36][tiles][channels₁₆]
   std::vector<float> m;        // products [36][tiles][filters₁₆]
   std::vector<float> wt;       // the weight gradient in the transform domain [36][K₁₆][C₁₆]
