@@ -82,10 +82,7 @@ bool winograd_supported(const WinogradConv& c) {
 }
 
 std::int64_t WinogradWorkspace::floats() const {
-  std::int64_t total = static_cast<std::int64_t>(filters.u.size() + filters.source.size() + turned.u.size() +
-                                                 turned.source.size() + v.size() + m.size() + wt.size());
-  for (const auto& s : scratch) total += static_cast<std::int64_t>(s.size());
-  return total;
+  return static_cast<std::int64_t>(filters.u.size() + turned.u.size() + source.size());
 }
 
 namespace kernels {
@@ -163,20 +160,35 @@ void grow(std::vector<float>& v, std::int64_t n) {
   if (static_cast<std::int64_t>(v.size()) < n) v.assign(static_cast<std::size_t>(n), 0.0f);
 }
 
+// The buffers a call needs only while it runs, one set per calling thread
+// and shared by every convolution that thread runs (a network's layers run
+// one after another): the transformed tiles V, the products M (or the
+// transformed δ), the weight gradient in the transform domain, and a
+// staging buffer for each thread of the library.
+struct Scratch {
+  std::vector<float> v, m, wt;
+  std::vector<std::vector<float>> staging;
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
 // Runs body(i) for i in [0, n) over the library's threads, with a staging
 // buffer of `floats` floats for each thread.
 template <typename Body>
-void for_each_block(std::int64_t n, std::int64_t floats, WinogradWorkspace& ws, Body&& body) {
+void for_each_block(std::int64_t n, std::int64_t floats, Body&& body) {
+  Scratch& sc = scratch();
   const bool inside = in_parallel_region();
   const std::size_t threads = inside ? 1 : static_cast<std::size_t>(std::max(1, num_threads()));
-  if (ws.scratch.size() < threads) ws.scratch.resize(threads);
-  for (auto& s : ws.scratch) grow(s, floats);
+  if (sc.staging.size() < threads) sc.staging.resize(threads);
+  for (auto& s : sc.staging) grow(s, floats);
   if (inside) {
-    for (std::int64_t i = 0; i < n; ++i) body(i, ws.scratch[0].data());
+    for (std::int64_t i = 0; i < n; ++i) body(i, sc.staging[0].data());
     return;
   }
   parallel_for(n, 1, [&](std::int64_t i0, std::int64_t i1) {
-    float* s = ws.scratch[static_cast<std::size_t>(thread_index())].data();
+    float* s = sc.staging[static_cast<std::size_t>(thread_index())].data();
     for (std::int64_t i = i0; i < i1; ++i) body(i, s);
   });
 }
@@ -202,54 +214,59 @@ std::int64_t chunk_images(const WinogradConv& c, std::int64_t n, const WinogradW
   return std::clamp<std::int64_t>((ws.chunk_tiles + per_image - 1) / per_image, 1, std::max<std::int64_t>(n, 1));
 }
 
-// U[ξ][f][c] = (G g Gᵀ)_ξ for every filter f and channel c (both padded to
-// 16; the padding is zero). flip: the filters of the input gradient, f = c of
-// w and c = k of w, the kernel turned by 180°.
+// U[ξ][c][f] = (G g Gᵀ)_ξ for every channel c and filter f (both padded to
+// 16; the padding is zero), rows of filters so that the GEMM reads them in
+// place. flip: the filters of the input gradient, f = c of w and c = k of
+// w, the kernel turned by 180°.
 void transform_filters(const float* w, const WinogradConv& c, bool flip, const float* G, WinogradWorkspace& ws,
                        Transform transform) {
   // A network runs its layers on several slices of a batch with the same
   // weights: transform them again only when they differ from those last
   // transformed (bit for bit; a changed set differs at once, so comparing
   // costs a full pass only when it saves the transform).
-  WinogradWorkspace::Filters& out = flip ? ws.turned : ws.filters;
   const auto count = static_cast<std::size_t>(c.filters) * static_cast<std::size_t>(c.channels) *
                      static_cast<std::size_t>(c.kernel * c.kernel);
-  if (out.source.size() == count && std::memcmp(out.source.data(), w, count * sizeof(float)) == 0) return;
-  out.source.assign(w, w + count);
+  if (ws.source.size() != count || std::memcmp(ws.source.data(), w, count * sizeof(float)) != 0) {
+    ws.source.assign(w, w + count);
+    ws.filters.current = ws.turned.current = false;
+  }
+  WinogradWorkspace::Filters& out = flip ? ws.turned : ws.filters;
+  if (out.current) return;
+  out.current = true;
   const int r = c.kernel;
   const std::int64_t F = flip ? c.channels : c.filters, C = flip ? c.filters : c.channels;
-  const std::int64_t Fp = round16(F), Cp = round16(C), blocks = Cp / kLanes;
-  grow(out.u, kPoints * Fp * Cp);
+  const std::int64_t Fp = round16(F), Cp = round16(C), blocks = Fp / kLanes;
+  grow(out.u, kPoints * Cp * Fp);
   float* u = out.u.data();
   for (int xi = 0; xi < kPoints; ++xi)
-    std::fill(u + xi * Fp * Cp + F * Cp, u + (xi + 1) * Fp * Cp, 0.0f);
-  for_each_block(F * blocks, r * r * kLanes, ws, [&](std::int64_t job, float* g) {
-    const std::int64_t f = job / blocks, cb = job % blocks;
+    std::fill(u + xi * Cp * Fp + C * Fp, u + (xi + 1) * Cp * Fp, 0.0f);
+  for_each_block(C * blocks, r * r * kLanes, [&](std::int64_t job, float* g) {
+    const std::int64_t ch = job / blocks, fb = job % blocks;
     for (int a = 0; a < r; ++a)
       for (int b = 0; b < r; ++b)
         for (int l = 0; l < kLanes; ++l) {
-          const std::int64_t ch = cb * kLanes + l;
+          const std::int64_t f = fb * kLanes + l;
           float value = 0.0f;
-          if (ch < C)
+          if (f < F)
             value = flip ? w[((ch * c.channels + f) * r + (r - 1 - a)) * r + (r - 1 - b)]
                          : w[((f * c.channels + ch) * r + a) * r + b];
           g[(a * r + b) * kLanes + l] = value;
         }
-    transform(G, kAlpha, r, g, r * kLanes, kLanes, u + f * Cp + cb * kLanes, kAlpha * Fp * Cp, Fp * Cp);
+    transform(G, kAlpha, r, g, r * kLanes, kLanes, u + ch * Fp + fb * kLanes, kAlpha * Cp * Fp, Cp * Fp);
   });
 }
 
 // V[ξ][t][c] = (Bᵀ d B)_ξ for every α×α input tile d (tile t of image i at
 // rows ty·m − P …, columns tx·m − P …; zero outside x).
 void transform_inputs(const float* x, std::int64_t n, const WinogradConv& c, int m, const float* BT,
-                      WinogradWorkspace& ws, Transform transform) {
+                      Transform transform) {
   const int th = c.tiles_h(), tw = c.tiles_w();
   const std::int64_t Cp = round16(c.channels), blocks = Cp / kLanes, T = n * th * tw;
   const int Hp = th * m + kAlpha - m, Wp = tw * m + kAlpha - m;  // the rows and columns the tiles read
-  grow(ws.v, kPoints * T * Cp);
-  float* v = ws.v.data();
+  grow(scratch().v, kPoints * T * Cp);
+  float* v = scratch().v.data();
   const std::int64_t plane = static_cast<std::int64_t>(c.height) * c.width;
-  for_each_block(n * blocks, static_cast<std::int64_t>(Hp) * Wp * kLanes, ws, [&](std::int64_t job, float* d) {
+  for_each_block(n * blocks, static_cast<std::int64_t>(Hp) * Wp * kLanes, [&](std::int64_t job, float* d) {
     const std::int64_t i = job / blocks, cb = job % blocks;
     // The image's 16 channels, padded, as [row][column][lane].
     std::fill(d, d + static_cast<std::int64_t>(Hp) * Wp * kLanes, 0.0f);
@@ -272,25 +289,25 @@ void transform_inputs(const float* x, std::int64_t n, const WinogradConv& c, int
   });
 }
 
-// M_ξ (T × F₁₆) = V_ξ (T × C₁₆) · U_ξᵀ, then Y = Aᵀ M A per tile into y (n, F, O_h, O_w).
+// M_ξ (T × F₁₆) = V_ξ (T × C₁₆) · U_ξ, then Y = Aᵀ M A per tile into y (n, F, O_h, O_w).
 void multiply_and_untransform(std::int64_t n, const WinogradConv& c, const float* u, const float* b, float* y,
-                              bool accumulate, WinogradWorkspace& ws, Transform transform) {
+                              bool accumulate, Transform transform) {
   const int m = c.tile(), th = c.tiles_h(), tw = c.tiles_w(), oh = c.out_h(), ow = c.out_w();
   const std::int64_t F = c.filters, C = c.channels;
   const std::int64_t Fp = round16(F), Cp = round16(C), T = n * th * tw, blocks = Fp / kLanes;
-  grow(ws.m, kPoints * T * Fp);
-  const float* v = ws.v.data();
-  float* mm = ws.m.data();
+  grow(scratch().m, kPoints * T * Fp);
+  const float* v = scratch().v.data();
+  float* mm = scratch().m.data();
   auto product = [&](std::int64_t xi) {
-    gemm(Trans::No, Trans::Yes, static_cast<int>(T), static_cast<int>(Fp), static_cast<int>(Cp), 1.0f,
-         v + xi * T * Cp, static_cast<int>(Cp), u + xi * Fp * Cp, static_cast<int>(Cp), 0.0f, mm + xi * T * Fp,
+    gemm(Trans::No, Trans::No, static_cast<int>(T), static_cast<int>(Fp), static_cast<int>(Cp), 1.0f,
+         v + xi * T * Cp, static_cast<int>(Cp), u + xi * Cp * Fp, static_cast<int>(Fp), 0.0f, mm + xi * T * Fp,
          static_cast<int>(Fp));
   };
   for_each_point(product);
   const float* AT = matrices(m, c.kernel).AT.data();
   const int Hs = th * m, Ws = tw * m;
   const std::int64_t plane = static_cast<std::int64_t>(oh) * ow;
-  for_each_block(n * blocks, static_cast<std::int64_t>(Hs) * Ws * kLanes, ws, [&](std::int64_t job, float* s) {
+  for_each_block(n * blocks, static_cast<std::int64_t>(Hs) * Ws * kLanes, [&](std::int64_t job, float* s) {
     const std::int64_t i = job / blocks, fb = job % blocks;
     for (int ty = 0; ty < th; ++ty)
       for (int tx = 0; tx < tw; ++tx) {
@@ -327,8 +344,8 @@ void winograd_forward(const float* x, std::int64_t n, const WinogradConv& c, con
                      out = static_cast<std::int64_t>(c.filters) * c.out_h() * c.out_w(), step = chunk_images(c, n, ws);
   for (std::int64_t i = 0; i < n; i += step) {
     const std::int64_t images = std::min(step, n - i);
-    transform_inputs(x + i * in, images, c, m, f.BT.data(), ws, transform);
-    multiply_and_untransform(images, c, ws.filters.u.data(), b, y + i * out, accumulate, ws, transform);
+    transform_inputs(x + i * in, images, c, m, f.BT.data(), transform);
+    multiply_and_untransform(images, c, ws.filters.u.data(), b, y + i * out, accumulate, transform);
   }
 }
 
@@ -347,8 +364,8 @@ void winograd_backward_data(const float* dy, std::int64_t n, const WinogradConv&
                      step = chunk_images(back, n, ws);
   for (std::int64_t i = 0; i < n; i += step) {
     const std::int64_t images = std::min(step, n - i);
-    transform_inputs(dy + i * in, images, back, m, f.BT.data(), ws, transform);
-    multiply_and_untransform(images, back, ws.turned.u.data(), nullptr, dx + i * out, true, ws, transform);
+    transform_inputs(dy + i * in, images, back, m, f.BT.data(), transform);
+    multiply_and_untransform(images, back, ws.turned.u.data(), nullptr, dx + i * out, true, transform);
   }
 }
 
@@ -364,16 +381,16 @@ void winograd_backward_filter(const float* x, const float* dy, std::int64_t n, c
   const int Hs = th * m, Ws = tw * m;
   const std::int64_t plane = static_cast<std::int64_t>(oh) * ow,
                      in = static_cast<std::int64_t>(c.channels) * c.height * c.width, step = chunk_images(c, n, ws);
-  grow(ws.wt, kPoints * Kp * Cp);
-  float* wt = ws.wt.data();
+  grow(scratch().wt, kPoints * Kp * Cp);
+  float* wt = scratch().wt.data();
   for (std::int64_t i0 = 0; i0 < n; i0 += step) {
     const std::int64_t images = std::min(step, n - i0), T = images * th * tw;
-    transform_inputs(x + i0 * in, images, c, m, f.BT.data(), ws, transform);  // V = B'ᵀ d B'
+    transform_inputs(x + i0 * in, images, c, m, f.BT.data(), transform);  // V = B'ᵀ d B'
     // Δ[ξ][t][k] = (G' δ G'ᵀ)_ξ, δ zero beyond the output.
-    grow(ws.m, kPoints * T * Kp);
-    float* delta = ws.m.data();
+    grow(scratch().m, kPoints * T * Kp);
+    float* delta = scratch().m.data();
     const float* d0 = dy + i0 * K * plane;
-    for_each_block(images * kblocks, static_cast<std::int64_t>(Hs) * Ws * kLanes, ws, [&](std::int64_t job, float* s) {
+    for_each_block(images * kblocks, static_cast<std::int64_t>(Hs) * Ws * kLanes, [&](std::int64_t job, float* s) {
       const std::int64_t i = job / kblocks, kb = job % kblocks;
       std::fill(s, s + static_cast<std::int64_t>(Hs) * Ws * kLanes, 0.0f);
       for (int l = 0; l < kLanes && kb * kLanes + l < K; ++l) {
@@ -390,7 +407,7 @@ void winograd_backward_filter(const float* x, const float* dy, std::int64_t n, c
         }
     });
     // W_ξ (K₁₆ × C₁₆) += Δ_ξᵀ · V_ξ: the sum over every tile of the batch.
-    const float* v = ws.v.data();
+    const float* v = scratch().v.data();
     const float beta = i0 == 0 ? 0.0f : 1.0f;
     for_each_point([&](std::int64_t xi) {
       gemm(Trans::Yes, Trans::No, static_cast<int>(Kp), static_cast<int>(Cp), static_cast<int>(T), 1.0f,
@@ -399,7 +416,7 @@ void winograd_backward_filter(const float* x, const float* dy, std::int64_t n, c
     });
   }
   // dw[k, c] += A'ᵀ W A' (r × r), 16 channels at a time.
-  for_each_block(K * cblocks, static_cast<std::int64_t>(r) * r * kLanes, ws, [&](std::int64_t job, float* s) {
+  for_each_block(K * cblocks, static_cast<std::int64_t>(r) * r * kLanes, [&](std::int64_t job, float* s) {
     const std::int64_t k = job / cblocks, cb = job % cblocks;
     transform(f.AT.data(), r, kAlpha, wt + k * Cp + cb * kLanes, kAlpha * Kp * Cp, Kp * Cp, s, r * kLanes, kLanes);
     for (int l = 0; l < kLanes && cb * kLanes + l < c.channels; ++l) {

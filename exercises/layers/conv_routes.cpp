@@ -14,6 +14,7 @@ const char* to_string(ConvRoute route) {
   switch (route) {
     case ConvRoute::SingleChannel: return "direct, one input channel";
     case ConvRoute::FilterLanes: return "direct, filters across the lanes";
+    case ConvRoute::Winograd: return "Winograd";
     case ConvRoute::Lowered: break;
   }
   return "im2col + GEMM";
@@ -33,6 +34,24 @@ FilterLanesConv lanes_of(const ch06::Conv2dGeometry& g) {
   return {g.in_channels, g.height, g.width, g.out_channels, g.kernel_h};
 }
 
+WinogradConv winograd_of(const ch06::Conv2dGeometry& g) {
+  return {static_cast<int>(g.in_channels), static_cast<int>(g.height),      static_cast<int>(g.width),
+          static_cast<int>(g.out_channels), static_cast<int>(g.kernel_h), static_cast<int>(g.pad)};
+}
+
+// Winograd pays where its GEMMs are large enough to run at speed (at least
+// 16 channels in and out; below that FilterLanes or the lowered GEMM is as
+// fast) and where its tiles save at least half the multiplications: 36 per
+// tile against r² per output (LeNet-5's c5, one output per filter, would
+// take more).
+bool winograd_pays(const ch06::Conv2dGeometry& g) {
+  if (!plain_square(g) || simd_level() != SimdLevel::Avx512) return false;
+  const WinogradConv c = winograd_of(g);
+  if (!winograd_supported(c) || c.channels < 16 || c.filters < 16) return false;
+  const std::int64_t direct = static_cast<std::int64_t>(c.kernel) * c.kernel * c.out_h() * c.out_w();
+  return 2 * 36 * static_cast<std::int64_t>(c.tiles_h()) * c.tiles_w() <= direct;
+}
+
 template <typename T>
 T* or_null(TensorView<T> t) {
   return t.size() ? t.data() : nullptr;
@@ -45,6 +64,7 @@ ConvRoute choose_conv_route(const ch06::Conv2dGeometry& g) {
   if constexpr (std::is_same_v<T, float>) {
     if (plain_square(g) && g.in_channels == 1 && conv_single_vectorised(single_of(g))) return ConvRoute::SingleChannel;
     if (plain_square(g) && g.pad == 0 && conv_filters_vectorised(lanes_of(g))) return ConvRoute::FilterLanes;
+    if (winograd_pays(g)) return ConvRoute::Winograd;
   }
   return ConvRoute::Lowered;
 }
@@ -61,6 +81,7 @@ void ConvRunner<T>::configure(const ch06::Conv2dGeometry& g) {
   route = choose_conv_route<T>(g);
   ws_ = {};
   lowered_ = {};
+  wino_ = {};
   taps_ = route == ConvRoute::FilterLanes ? Tensor<T>(Shape{lanes_of(g).taps(), g.out_channels}) : Tensor<T>();
   const Im2colShape s = g.im2col_shape();
   col_ = route == ConvRoute::Lowered ? Tensor<T>() : Tensor<T>(Shape{s.rows(), s.cols()});
@@ -85,6 +106,11 @@ FilterLanesConv ConvRunner<T>::lanes() const {
 }
 
 template <typename T>
+WinogradConv ConvRunner<T>::winograd() const {
+  return winograd_of(geometry);
+}
+
+template <typename T>
 void ConvRunner<T>::forward(TensorView<const T> x, TensorView<const T> w, TensorView<const T> b, TensorView<T> y,
                             const T* packed) {
   const std::int64_t n = x.dim(0);
@@ -100,6 +126,10 @@ void ConvRunner<T>::forward(TensorView<const T> x, TensorView<const T> w, Tensor
         packed = taps_.data();
       }
       conv_filters_forward(x.data(), n, lanes(), packed, or_null(b), y.data());
+      return;
+    }
+    if (route == ConvRoute::Winograd) {
+      winograd_forward(x.data(), n, winograd(), w.data(), or_null(b), y.data(), false, wino_);
       return;
     }
   }
@@ -144,6 +174,21 @@ void ConvRunner<T>::backward(TensorView<const T> x, TensorView<const T> w, Tenso
         input_gradient_by_columns(w, dy, dx);
       return;
     }
+    if (route == ConvRoute::Winograd) {
+      if (d_b.size()) {  // Σ of δ over the images and positions of each filter
+        const std::int64_t K = geometry.out_channels, plane = dy.size() / (n * K);
+        for (std::int64_t i = 0; i < n; ++i)
+          for (std::int64_t k = 0; k < K; ++k) {
+            const T* d = dy.data() + (i * K + k) * plane;
+            T s = 0;
+            for (std::int64_t p = 0; p < plane; ++p) s += d[p];
+            d_b.data()[k] += s;
+          }
+      }
+      if (dx.size()) winograd_backward_data(dy.data(), n, winograd(), w.data(), dx.data(), wino_);
+      winograd_backward_filter(x.data(), dy.data(), n, winograd(), d_w.data(), wino_);
+      return;
+    }
   }
   // Lowered: conv2d_backward reads the X_col of x; lower x again when the
   // workspace has since held another input.
@@ -161,7 +206,7 @@ void ConvRunner<T>::backward(TensorView<const T> x, TensorView<const T> w, Tenso
 
 template <typename T>
 std::int64_t ConvRunner<T>::bytes() const {
-  std::int64_t b = taps_.size() + col_.size();
+  std::int64_t b = taps_.size() + col_.size() + wino_.floats();
   for (const auto& ws : ws_) b += ws.col.size() + ws.mat.size();
   return b * static_cast<std::int64_t>(sizeof(T));
 }

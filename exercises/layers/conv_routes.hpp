@@ -11,12 +11,18 @@
 //   FilterLanes    no padding, stride 1, square F×F, F = 3 or 5, a multiple
 //                  of 16 filters, rows of at most 16 outputs:
 //                  nn/conv_filters.hpp (LeNet-5's c3)
+//   Winograd       stride 1, square 3×3 or 5×5, padding below the kernel
+//                  size, at least 16 input channels and 16 filters:
+//                  F(4×4, 3×3) or F(2×2, 5×5), nn/winograd.hpp (AlexNet's
+//                  conv2 … conv5, VGG's layers); 36 multiplications per
+//                  tile instead of 144 or 100, in all three passes
 //   Lowered        everything else: im2col + GEMM
 //
-// The direct routes run in float on AVX-512 only (elsewhere their scalar
-// loops would be slower than the GEMM); double always takes Lowered, which
-// is how the gradient checks see every layer. All three compute the same
-// sums up to float rounding; the LeNet-5 tests compare them.
+// The direct and Winograd routes run in float on AVX-512 only (elsewhere
+// their scalar loops would be slower than the GEMM); double always takes
+// Lowered, which is how the gradient checks see every layer. All four
+// compute the same sums up to float rounding; the LeNet-5 and AlexNet
+// tests compare them.
 //
 // A ConvRunner holds what one route needs between the passes: for Lowered
 // the X_col of the last forward pass, in one of two workspaces (one for the
@@ -33,10 +39,11 @@
 #include "ch06/conv.hpp"
 #include "nn/conv_filters.hpp"
 #include "nn/conv_single.hpp"
+#include "nn/winograd.hpp"
 
 namespace nn::layers {
 
-enum class ConvRoute { Lowered, SingleChannel, FilterLanes };
+enum class ConvRoute { Lowered, SingleChannel, FilterLanes, Winograd };
 const char* to_string(ConvRoute route);
 
 // The fastest route for this geometry in T (Lowered for double).
@@ -67,6 +74,7 @@ class ConvRunner {
   ch06::Conv2dWorkspace<T>& workspace_for(std::int64_t n);
   SingleChannelConv single() const;
   FilterLanesConv lanes() const;
+  WinogradConv winograd() const;
   // dx += col2im(Wᵀ·dy) image by image, through col_ (the direct routes'
   // input gradient where no direct kernel takes the shape).
   void input_gradient_by_columns(TensorView<const T> w, TensorView<const T> dy, TensorView<T> dx);
@@ -75,6 +83,7 @@ class ConvRunner {
   std::array<const T*, 2> lowered_{};  // which input each workspace's X_col holds (nullptr: none)
   Tensor<T> taps_;                      // FilterLanes: the weights packed
   Tensor<T> col_;                       // one image's ∂L/∂X_col
+  WinogradWorkspace wino_;              // Winograd: the transformed tiles and filters
 };
 
 }  // namespace nn::layers

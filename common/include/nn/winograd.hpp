@@ -17,7 +17,7 @@
 // and, summed over input channels c for filter k, the point-by-point
 // products become α² matrix products, one per transform point ξ:
 //
-//   M_ξ[k, t] = Σ_c U_ξ[k, c] · V_ξ[c, t]     U = G g Gᵀ (filters), V = Bᵀ d B (tiles t)
+//   M_ξ[t, k] = Σ_c V_ξ[t, c] · U_ξ[c, k]     V = Bᵀ d B (tiles t), U = G g Gᵀ (filters k)
 //
 // which the GEMM runs. F(4×4, 3×3) takes 36 multiplications for 16 outputs
 // (direct: 144), F(2×2, 5×5) 36 for 4 (direct: 100). Both have α = 6, the
@@ -74,7 +74,12 @@ struct WinogradConv {
 // Kernel 3 or 5, 0 ≤ pad < kernel, at least one output, positive sizes.
 bool winograd_supported(const WinogradConv& c);
 
-// The buffers of one convolution, grown on first use and reused.
+// What one convolution keeps between calls: the transformed filters of
+// both directions, valid while the weights equal `source` bit for bit (a
+// network runs a layer on several slices of a batch with the same weights;
+// an optimiser step changes them behind the same pointer). The buffers a
+// call needs only while it runs (the transformed tiles, the products) are
+// kept per thread and shared by all convolutions.
 //
 // The images go through the three stages (transform, GEMMs, transform
 // back) a few at a time, enough for about chunk_tiles tiles (0: the whole
@@ -88,15 +93,12 @@ bool winograd_supported(const WinogradConv& c);
 struct WinogradWorkspace {
   std::int64_t chunk_tiles = 196;
   struct Filters {
-    std::vector<float> u;       // transformed filters [36][filters₁₆][channels₁₆]
-    std::vector<float> source;  // the weights they came from (transformed again when these change)
+    std::vector<float> u;  // transformed filters [36][channels₁₆][filters₁₆]
+    bool current = false;  // transformed from `source`
   };
   Filters filters;             // the forward pass's
   Filters turned;              // ∂L/∂x's: turned by 180°, channels and filters swapped
-  std::vector<float> v;        // transformed input tiles [36][tiles][channels₁₆]
-  std::vector<float> m;        // products [36][tiles][filters₁₆]
-  std::vector<float> wt;       // the weight gradient in the transform domain [36][K₁₆][C₁₆]
-  std::vector<std::vector<float>> scratch;  // one staging buffer per thread
+  std::vector<float> source;   // the weights they came from
   std::int64_t floats() const;
 };
 
