@@ -7,8 +7,10 @@
 //   bench_conv [--threads 1] [--batch 1] [--repeats 30]
 #include <algorithm>
 #include <cstdio>
+#include <span>
 #include <vector>
 
+#include "alexnet_convs.hpp"
 #include "ch07/conv_backward.hpp"
 #include "nn/cli.hpp"
 #include "nn/cpu.hpp"
@@ -19,16 +21,7 @@
 
 namespace {
 
-struct Layer {
-  const char* name;
-  nn::ch06::Conv2dGeometry g;
-};
-
-const Layer kLayers[] = {
-    {"conv1", {3, 227, 227, 96, 11, 11, 4, 0, 1, 1}},
-    {"conv2", {96, 27, 27, 256, 5, 5, 1, 2, 1, 1}},
-    {"conv3", {256, 13, 13, 384, 3, 3, 1, 1, 1, 1}},
-};
+const std::span<const bench::AlexNetConv> kLayers(bench::kAlexNetConvs.data(), 3);  // conv1 … conv3
 
 template <typename F>
 std::vector<double> times_ms(F&& f, int repeats) {
@@ -57,7 +50,7 @@ int main(int argc, char** argv) {
   try {
     nn::set_num_threads(threads);
     nn::Rng rng(1);
-    for (const Layer& l : kLayers) {
+    for (const bench::AlexNetConv& l : kLayers) {
       using nn::Tensor;
       Tensor<float> x(l.g.input_shape(batch)), w(l.g.weight_shape()), b(nn::Shape{l.g.out_channels});
       Tensor<float> y(l.g.output_shape(batch)), g(y.shape()), d_x(x.shape()), d_w(w.shape()), d_b(b.shape());
@@ -76,7 +69,7 @@ int main(int argc, char** argv) {
                   fwd[fwd.size() / 2], l.g.str().c_str());
     }
     // The im2col kernel alone, each SIMD level, one image of each layer.
-    for (const Layer& l : kLayers) {
+    for (const bench::AlexNetConv& l : kLayers) {
       const nn::Im2colShape s = l.g.im2col_shape();
       std::vector<float> x(static_cast<std::size_t>(l.g.in_channels * l.g.height * l.g.width), 0.5f);
       std::vector<float> col(static_cast<std::size_t>(s.rows() * s.cols()));

@@ -8,9 +8,11 @@
 //   bench_winograd [--batch 32] [--threads 1] [--repeats 7] [--chunks 196]
 #include <algorithm>
 #include <cstdio>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "alexnet_convs.hpp"
 #include "ch07/conv_backward.hpp"
 #include "nn/cli.hpp"
 #include "nn/report.hpp"
@@ -20,17 +22,7 @@
 
 namespace {
 
-struct Layer {
-  const char* name;
-  nn::ch06::Conv2dGeometry g;
-};
-
-const Layer kLayers[] = {
-    {"conv2", {96, 27, 27, 256, 5, 5, 1, 2, 1, 1}},
-    {"conv3", {256, 13, 13, 384, 3, 3, 1, 1, 1, 1}},
-    {"conv4", {384, 13, 13, 384, 3, 3, 1, 1, 1, 1}},
-    {"conv5", {384, 13, 13, 256, 3, 3, 1, 1, 1, 1}},
-};
+const std::span<const bench::AlexNetConv> kLayers(bench::kAlexNetConvs.data() + 1, 4);  // conv2 … conv5
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -59,7 +51,7 @@ int main(int argc, char** argv) {
     std::printf("%-6s %-10s %10s", "layer", "pass", "im2col");
     for (auto c : chunks) std::printf("  %14s", ("winograd/" + std::to_string(c)).c_str());
     std::printf("\n");
-    for (const Layer& l : kLayers) {
+    for (const bench::AlexNetConv& l : kLayers) {
       using nn::Tensor;
       const auto& g = l.g;
       Tensor<float> x(g.input_shape(batch)), w(g.weight_shape()), b(nn::Shape{g.out_channels});
