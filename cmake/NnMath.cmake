@@ -32,6 +32,7 @@ set(NN_MATH_SOURCES
   ch08/lenet5_network.cpp
   ch09/lrn.cpp
   ch09/alexnet.cpp
+  ch10/batchnorm.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)
 
