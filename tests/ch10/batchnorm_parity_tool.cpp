@@ -1,0 +1,115 @@
+// batchnorm_parity_tool — our side of chapter 10's batch-norm parity test
+// (tests/ch10/pytorch_parity.py drives it and says what it checks).
+//
+//   batchnorm_parity_tool --out F [--seed S]
+//
+// Two cases, "conv" (4, 5, 3, 3) as BatchNorm2d sees it and "dense" (6, 7)
+// as BatchNorm1d does: a float layer with γ, β drawn at random runs three
+// training steps on seeded batches x1, x2, x3 (each channel with its own
+// offset and spread) and upstream gradients dy1 … dy3, its parameter
+// gradients cleared before each backward pass; then one evaluation pass on
+// x_eval. F holds, per case: weight, bias, x<k>, dy<k>, y<k>, dx<k>,
+// dweight<k>, dbias<k> (k = 1, 2, 3), running_mean, running_var,
+// num_batches_tracked, x_eval, y_eval — all float32, as "<case>.<name>".
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "ch10/batchnorm.hpp"
+#include "nn/cli.hpp"
+#include "nn/error.hpp"
+#include "nn/rng.hpp"
+#include "nn/safetensors.hpp"
+
+namespace {
+
+using namespace nn;
+
+std::vector<std::int64_t> dims(const Shape& s) {
+  std::vector<std::int64_t> d;
+  for (int i = 0; i < s.rank(); ++i) d.push_back(s[i]);
+  return d;
+}
+
+int run(const std::string& out, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<Tensor<float>> keep;  // the tensors the file's spans point into
+  std::vector<std::string> names;
+  keep.reserve(64);
+  auto add = [&](const std::string& name, const Tensor<float>& t) {
+    keep.push_back(t);
+    names.push_back(name);
+  };
+  for (const auto& [name, shape] : {std::pair{std::string("conv"), Shape{4, 5, 3, 3}},
+                                    std::pair{std::string("dense"), Shape{6, 7}}}) {
+    const std::int64_t C = shape[1], plane = shape.rank() == 4 ? shape[2] * shape[3] : 1;
+    ch10::BatchNorm<float> bn(C);
+    for (float& v : bn.weight) v = static_cast<float>(rng.uniform(0.5, 2.0));
+    for (float& v : bn.bias) v = static_cast<float>(rng.uniform(-1.0, 1.0));
+    add(name + ".weight", bn.weight);
+    add(name + ".bias", bn.bias);
+    // Each channel its own offset and spread, as a layer's outputs have.
+    std::vector<double> offset, spread;
+    for (std::int64_t c = 0; c < C; ++c) {
+      offset.push_back(rng.uniform(-3.0, 3.0));
+      spread.push_back(rng.uniform(0.2, 4.0));
+    }
+    auto batch = [&] {
+      Tensor<float> x(shape);
+      for (std::int64_t i = 0; i < x.size(); ++i) {
+        const auto c = static_cast<std::size_t>((i / plane) % C);
+        x[i] = static_cast<float>(offset[c] + spread[c] * rng.uniform(-1.0, 1.0));
+      }
+      return x;
+    };
+    bn.prepare(shape);
+    for (int k = 1; k <= 3; ++k) {
+      const Tensor<float> x = batch();
+      Tensor<float> dy(shape), y(shape), dx(shape);
+      for (float& v : dy) v = static_cast<float>(rng.uniform(-1.0, 1.0));
+      bn.forward(x.view(), y.view(), layers::Mode::Train);
+      bn.d_weight.fill(0.0f);
+      bn.d_bias.fill(0.0f);
+      bn.backward(x.view(), y.view(), dy.view(), dx.view());
+      const std::string s = std::to_string(k);
+      add(name + ".x" + s, x);
+      add(name + ".dy" + s, dy);
+      add(name + ".y" + s, y);
+      add(name + ".dx" + s, dx);
+      add(name + ".dweight" + s, bn.d_weight);
+      add(name + ".dbias" + s, bn.d_bias);
+    }
+    add(name + ".running_mean", bn.running_mean);
+    add(name + ".running_var", bn.running_var);
+    add(name + ".num_batches_tracked", bn.batches_seen);
+    const Tensor<float> x = batch();
+    Tensor<float> y(shape);
+    bn.forward(x.view(), y.view(), layers::Mode::Eval);
+    add(name + ".x_eval", x);
+    add(name + ".y_eval", y);
+  }
+  std::vector<NamedConstTensor> tensors;
+  for (std::size_t i = 0; i < keep.size(); ++i) tensors.push_back({names[i], dims(keep[i].shape()), keep[i].span()});
+  save_safetensors(out, tensors);
+  std::printf("batch norm, conv (4, 5, 3, 3) and dense (6, 7): three training steps and one evaluation pass → %s\n",
+              out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Our side of the batch-norm / PyTorch parity test (tests/ch10/pytorch_parity.py)"};
+  std::string out;
+  std::uint64_t seed = 10;
+  app.add_option("--out", out, "safetensors file to write")->required();
+  app.add_option("--seed", seed, "Seed of the parameters and batches")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(out, seed);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}
