@@ -32,6 +32,7 @@
 #include <string>
 
 #include "layers/layer.hpp"
+#include "nn/batchnorm_kernels.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn::ch10 {
@@ -64,7 +65,8 @@ void batchnorm_forward_eval(TensorView<T> y, TensorView<const T> x, TensorView<c
 // Parameters weight (γ, ones) and bias (β, zeros); states running_mean
 // (zeros), running_var (ones) and num_batches_tracked (a count, kept as a
 // number of type T: the checkpoint scripts convert it to PyTorch's int64).
-// Not sliceable: the statistics are the whole batch's.
+// Not sliceable: the statistics are the whole batch's. In float on AVX-512
+// the passes run nn/batchnorm_kernels.hpp, over the library's threads.
 template <typename T>
 class BatchNorm final : public layers::Layer<T> {
  public:
@@ -83,6 +85,9 @@ class BatchNorm final : public layers::Layer<T> {
   Tensor<T> running_mean, running_var, batches_seen;  // (C), (C), (1)
 
  private:
+  bool use_kernels() const;
+  template <typename F>
+  void for_features(std::int64_t plane, F&& f, const kernels::BatchNormArgs& a) const;
   std::int64_t features_;
   BatchNormParams p_;
   layers::Reserve<T> xhat_;

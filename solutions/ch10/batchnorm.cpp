@@ -1,10 +1,15 @@
 // batchnorm.cpp — Chapter 10: batch normalisation, the reference loops and the layer.
 #include "ch10/batchnorm.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <type_traits>
 
+#include "nn/batchnorm_kernels.hpp"
+#include "nn/cpu.hpp"
 #include "nn/error.hpp"
+#include "nn/threads.hpp"
 
 namespace nn::ch10 {
 
@@ -143,6 +148,34 @@ void batchnorm_forward_eval(TensorView<T> y, TensorView<const T> x, TensorView<c
 }
 
 template <typename T>
+bool BatchNorm<T>::use_kernels() const {
+  return simd_level() == SimdLevel::Avx512;
+}
+
+// The features shared out among the threads: one at a time for conv
+// outputs, blocks of 16 (a register's worth) for dense ones.
+template <typename T>
+template <typename F>
+void BatchNorm<T>::for_features(std::int64_t plane, F&& f, const kernels::BatchNormArgs& a) const {
+  if (plane > 1) {
+    parallel_for(features_, 1, [&](std::int64_t c0, std::int64_t c1) {
+      kernels::BatchNormArgs part = a;
+      part.c0 = c0;
+      part.c1 = c1;
+      f(part);
+    });
+    return;
+  }
+  const std::int64_t blocks = (features_ + 15) / 16;
+  parallel_for(blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
+    kernels::BatchNormArgs part = a;
+    part.c0 = b0 * 16;
+    part.c1 = std::min(features_, b1 * 16);
+    f(part);
+  });
+}
+
+template <typename T>
 BatchNorm<T>::BatchNorm(std::int64_t features, BatchNormParams p)
     : weight(Shape{features}),
       bias(Shape{features}),
@@ -190,10 +223,26 @@ void BatchNorm<T>::forward(TensorView<const T> x, TensorView<T> y, layers::Mode 
     batchnorm_forward_eval<T>(y, x, running_mean.view(), running_var.view(), weight.view(), bias.view(), p_.eps);
     return;
   }
-  batchnorm_forward_train<T>(y, xhat_.view(shape), mean_.view(), inv_std_.view(), x, weight.view(), bias.view(),
-                             p_.eps);
+  const std::int64_t plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, M = x.dim(0) * plane;
+  bool done = false;
+  if constexpr (std::is_same_v<T, float>) {
+    if (use_kernels()) {
+      if (M < 2)  // as the reference says it
+        batchnorm_forward_train<T>(y, xhat_.view(shape), mean_.view(), inv_std_.view(), x, weight.view(),
+                                   bias.view(), p_.eps);
+      const kernels::BatchNormArgs a{x.dim(0), features_, plane, 0, 0};
+      TensorView<T> xhat = xhat_.view(shape);
+      for_features(plane, [&](const kernels::BatchNormArgs& part) {
+        kernels::batchnorm_forward_train_avx512(x.data(), y.data(), xhat.data(), mean_.data(), inv_std_.data(),
+                                                weight.data(), bias.data(), static_cast<float>(p_.eps), part);
+      }, a);
+      done = true;
+    }
+  }
+  if (!done)
+    batchnorm_forward_train<T>(y, xhat_.view(shape), mean_.view(), inv_std_.view(), x, weight.view(), bias.view(),
+                               p_.eps);
   // The running statistics, PyTorch's way: the variance unbiased, M/(M − 1).
-  const std::int64_t M = x.dim(0) * (x.rank() == 4 ? x.dim(2) * x.dim(3) : 1);
   // σ² comes back from 1/√(σ² + ε), in double so that float loses nothing
   // that matters (σ² ≫ ε for a feature that is not constant).
   const T m = static_cast<T>(p_.momentum);
@@ -213,6 +262,22 @@ void BatchNorm<T>::backward(TensorView<const T> x, TensorView<const T> y, Tensor
   const Shape shape = output_shape(x.shape());
   if (!trained_)
     throw Error(describe() + ": backward after a forward pass in evaluation mode (train the network in training mode)");
+  if constexpr (std::is_same_v<T, float>) {
+    if (use_kernels()) {
+      if (!(dy.shape() == shape) || (dx.size() && !(dx.shape() == shape)))
+        throw Error(describe() + ": backward with dy " + dy.shape().str() + " and dx " + dx.shape().str() +
+                    " for x " + shape.str());
+      const std::int64_t plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1;
+      const kernels::BatchNormArgs a{x.dim(0), features_, plane, 0, 0};
+      const T* xhat = xhat_.view(shape).data();
+      T* d_in = dx.size() ? dx.data() : nullptr;
+      for_features(plane, [&](const kernels::BatchNormArgs& part) {
+        kernels::batchnorm_backward_avx512(d_in, d_weight.data(), d_bias.data(), dy.data(), xhat, inv_std_.data(),
+                                           weight.data(), part);
+      }, a);
+      return;
+    }
+  }
   batchnorm_backward<T>(dx, d_weight.view(), d_bias.view(), dy, xhat_.view(shape), inv_std_.view(), weight.view());
 }
 

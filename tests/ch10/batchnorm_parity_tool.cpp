@@ -4,13 +4,17 @@
 //   batchnorm_parity_tool --out F [--seed S]
 //
 // Two cases, "conv" (4, 5, 3, 3) as BatchNorm2d sees it and "dense" (6, 7)
-// as BatchNorm1d does: a float layer with γ, β drawn at random runs three
+// as BatchNorm1d does, each run twice: at the active SIMD level (the
+// AVX-512 kernels where the CPU has them) and at the scalar level (the
+// reference loops, exercises 10.1 and 10.2), from the same seed. A float
+// layer with γ, β drawn at random runs three
 // training steps on seeded batches x1, x2, x3 (each channel with its own
 // offset and spread) and upstream gradients dy1 … dy3, its parameter
 // gradients cleared before each backward pass; then one evaluation pass on
-// x_eval. F holds, per case: weight, bias, x<k>, dy<k>, y<k>, dx<k>,
-// dweight<k>, dbias<k> (k = 1, 2, 3), running_mean, running_var,
-// num_batches_tracked, x_eval, y_eval — all float32, as "<case>.<name>".
+// x_eval. F holds, per case and level: weight, bias, x<k>, dy<k>, y<k>,
+// dx<k>, dweight<k>, dbias<k> (k = 1, 2, 3), running_mean, running_var,
+// num_batches_tracked, x_eval, y_eval — all float32, as
+// "<case>.<level>.<name>".
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -18,6 +22,7 @@
 
 #include "ch10/batchnorm.hpp"
 #include "nn/cli.hpp"
+#include "nn/cpu.hpp"
 #include "nn/error.hpp"
 #include "nn/rng.hpp"
 #include "nn/safetensors.hpp"
@@ -32,17 +37,14 @@ std::vector<std::int64_t> dims(const Shape& s) {
   return d;
 }
 
-int run(const std::string& out, std::uint64_t seed) {
-  Rng rng(seed);
-  std::vector<Tensor<float>> keep;  // the tensors the file's spans point into
-  std::vector<std::string> names;
-  keep.reserve(64);
+void cases(Rng& rng, const std::string& level, std::vector<Tensor<float>>& keep, std::vector<std::string>& names) {
   auto add = [&](const std::string& name, const Tensor<float>& t) {
     keep.push_back(t);
     names.push_back(name);
   };
-  for (const auto& [name, shape] : {std::pair{std::string("conv"), Shape{4, 5, 3, 3}},
+  for (const auto& [kind, shape] : {std::pair{std::string("conv"), Shape{4, 5, 3, 3}},
                                     std::pair{std::string("dense"), Shape{6, 7}}}) {
+    const std::string name = kind + "." + level;
     const std::int64_t C = shape[1], plane = shape.rank() == 4 ? shape[2] * shape[3] : 1;
     ch10::BatchNorm<float> bn(C);
     for (float& v : bn.weight) v = static_cast<float>(rng.uniform(0.5, 2.0));
@@ -89,11 +91,28 @@ int run(const std::string& out, std::uint64_t seed) {
     add(name + ".x_eval", x);
     add(name + ".y_eval", y);
   }
+}
+
+int run(const std::string& out, std::uint64_t seed) {
+  std::vector<Tensor<float>> keep;  // the tensors the file's spans point into
+  std::vector<std::string> names;
+  keep.reserve(128);
+  const SimdLevel active = simd_level();
+  std::vector<SimdLevel> levels = {active};
+  if (active != SimdLevel::Scalar) levels.push_back(SimdLevel::Scalar);
+  for (SimdLevel level : levels) {
+    set_simd_level(level);
+    Rng rng(seed);
+    cases(rng, std::string(to_string(level)), keep, names);
+  }
+  set_simd_level(active);
   std::vector<NamedConstTensor> tensors;
   for (std::size_t i = 0; i < keep.size(); ++i) tensors.push_back({names[i], dims(keep[i].shape()), keep[i].span()});
   save_safetensors(out, tensors);
-  std::printf("batch norm, conv (4, 5, 3, 3) and dense (6, 7): three training steps and one evaluation pass → %s\n",
-              out.c_str());
+  std::string which;
+  for (SimdLevel level : levels) which += (which.empty() ? "" : " and ") + std::string(to_string(level));
+  std::printf("batch norm (%s), conv (4, 5, 3, 3) and dense (6, 7): three training steps and one evaluation pass → %s\n",
+              which.c_str(), out.c_str());
   return 0;
 }
 

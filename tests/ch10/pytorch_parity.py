@@ -2,8 +2,9 @@
 """Chapter 10 against PyTorch: our batch-norm layer computes what
 torch.nn.BatchNorm2d (conv outputs) and BatchNorm1d (dense outputs) do.
 
-batchnorm_parity_tool runs our float layer (γ, β at random) through three
-training steps on batches whose channels have their own offsets and
+batchnorm_parity_tool runs our float layer (γ, β at random), at the active
+SIMD level (the AVX-512 kernels where the CPU has them) and with the
+scalar reference loops, through three training steps on batches whose channels have their own offsets and
 spreads, then one evaluation pass. PyTorch's layer, given the same γ and β,
 runs the same steps (float32, and float64 for reference). Compared per
 step: the output, the input gradient and the γ and β gradients; after the
@@ -41,15 +42,19 @@ def main():
         ch08.run([args.tool, "--out", path, "--seed", str(args.seed)])
         torch, ref = ch08.import_torch()
         ours = ref.load_safetensors(path)
+    levels = sorted({name.split(".")[1] for name in ours})
+    print(f"our batch-norm layer run at the SIMD levels: {', '.join(levels)}")
     table = ch08.Table(torch)
     # The criterion must be able to fail: a sign flip and a one-element shift.
-    for name in ("conv.dx1", "conv.running_var"):
+    for name in (f"conv.{levels[0]}.dx1", f"conv.{levels[0]}.running_var"):
         t = ours[name]
         for kind in ("sign", "shift"):
             bad = ch08.corrupt(torch, kind, t)
             if not ch08.Table.relative(torch, bad, t) >= ch08.TOLERANCE:
                 table.failures.append(f"self-check: {kind} of {name} passes the criterion")
-    for case, cls in (("conv", torch.nn.BatchNorm2d), ("dense", torch.nn.BatchNorm1d)):
+    for (kind, cls), level in [(k, lv) for k in (("conv", torch.nn.BatchNorm2d), ("dense", torch.nn.BatchNorm1d))
+                               for lv in levels]:
+        case = f"{kind}.{level}"
         g = lambda n: ours[f"{case}.{n}"]  # noqa: E731
         channels = g("weight").shape[0]
         layers = {}
