@@ -33,6 +33,7 @@ set(NN_MATH_SOURCES
   ch09/lrn.cpp
   ch09/alexnet.cpp
   ch10/batchnorm.cpp
+  ch10/vgg.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)
 
