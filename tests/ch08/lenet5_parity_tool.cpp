@@ -33,17 +33,14 @@
 #include "nn/dataset.hpp"
 #include "nn/error.hpp"
 #include "nn/safetensors.hpp"
+#include "parity_tool.hpp"
 
 namespace {
 
 using namespace nn;
 using namespace nn::ch08;
 
-std::vector<std::int64_t> dims(const Shape& s) {
-  std::vector<std::int64_t> d;
-  for (int i = 0; i < s.rank(); ++i) d.push_back(s[i]);
-  return d;
-}
+using test::dims;
 
 struct Batch {
   Tensor<float> x;

@@ -26,16 +26,13 @@
 #include "nn/error.hpp"
 #include "nn/rng.hpp"
 #include "nn/safetensors.hpp"
+#include "parity_tool.hpp"
 
 namespace {
 
 using namespace nn;
 
-std::vector<std::int64_t> dims(const Shape& s) {
-  std::vector<std::int64_t> d;
-  for (int i = 0; i < s.rank(); ++i) d.push_back(s[i]);
-  return d;
-}
+using test::dims;
 
 void cases(Rng& rng, const std::string& level, std::vector<Tensor<float>>& keep, std::vector<std::string>& names) {
   auto add = [&](const std::string& name, const Tensor<float>& t) {
