@@ -34,6 +34,7 @@ set(NN_MATH_SOURCES
   ch09/alexnet.cpp
   ch10/batchnorm.cpp
   ch10/vgg.cpp
+  ch10/resnet.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)
 

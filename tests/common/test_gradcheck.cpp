@@ -36,6 +36,25 @@ TEST_CASE("gradcheck: a correct gradient passes at 1e-7", "[common][gradcheck]")
   CHECK(r.checked == 40);
 }
 
+TEST_CASE("gradcheck: the five-point stencil is exact to O(h^4) and still catches a sign error",
+          "[common][gradcheck]") {
+  // At h = 1e-2 the centred difference's truncation error (h²/6)·L‴ is
+  // about 1e-5 relative; the five-point stencil's (h⁴/30)·L⁽⁵⁾ about 1e-10.
+  Problem p(40, 5);
+  GradCheckOptions coarse;
+  coarse.step = 1e-2;
+  const auto centred = check_gradient("x", p.x, p.grad, [&] { return p.loss(); }, coarse);
+  CHECK(centred.max_rel_error > 1e-6);
+  coarse.five_point = true;
+  const auto five = check_gradient("x", p.x, p.grad, [&] { return p.loss(); }, coarse);
+  INFO(five.report());
+  CHECK(five.passed());
+  CHECK(five.max_rel_error < 1e-8);
+  std::vector<double> wrong = p.grad;
+  wrong[7] = -wrong[7];
+  CHECK_FALSE(check_gradient("x", p.x, wrong, [&] { return p.loss(); }, coarse).passed());
+}
+
 TEST_CASE("gradcheck: a sign error, a swapped index, a wrong scale and a zero gradient fail", "[common][gradcheck]") {
   Problem p(40, 2);
   auto loss = [&] { return p.loss(); };
