@@ -35,6 +35,7 @@ set(NN_MATH_SOURCES
   ch10/batchnorm.cpp
   ch10/vgg.cpp
   ch10/resnet.cpp
+  ch10/inception.cpp
 )
 list(TRANSFORM NN_MATH_SOURCES PREPEND ${NN_MATH_DIR}/)
 

@@ -1,9 +1,9 @@
-// Chapter 10, residual networks, math: the new layers (padding, global
-// average pooling, the padded and ceil-mode max pools) and the residual
-// blocks — identity, projection, bottleneck, plain — against finite
-// differences in double through the layer interface, and a small ResNet
-// end to end. Batch norm runs in every block: exercises 10.1 and 10.2 are
-// on the path.
+// Chapter 10, math: the new layers (padding, global average pooling, the
+// padded and ceil-mode max pools), the residual blocks — identity,
+// projection, bottleneck, plain — and the inception modules against finite
+// differences in double through the layer interface, and a small ResNet end
+// to end. Batch norm runs in the blocks: exercises 10.1 and 10.2 are on the
+// path.
 #include <cmath>
 #include <limits>
 #include <string>
@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "ch10/inception.hpp"
 #include "ch10/resnet.hpp"
 #include "layer_check.hpp"
 #include "test_util.hpp"
@@ -128,5 +129,25 @@ TEST_CASE("ex10.1 ex10.2 a small ResNet matches finite differences end to end", 
     for (double g : p.grad) largest = std::max(largest, std::abs(g));
     INFO(p.name);
     CHECK(largest > 0);
+  }
+}
+
+TEST_CASE("ex10.1 ex10.2 inception modules match finite differences: naive, paper, torchvision",
+          "[ch10][ex10.1][ex10.2][inception]") {
+  Rng rng(1034);
+  const InceptionSpec spec{2, 2, 3, 1, 2, 2};
+  for (InceptionStyle style : {InceptionStyle::Naive, InceptionStyle::Paper, InceptionStyle::TorchVision}) {
+    INFO("style " << static_cast<int>(style));
+    auto module = inception_module<double>(3, spec, style);
+    Rng init(9);
+    module->initialize(layers::Init::He, init);
+    test::LayerCheck check;  // as for the residual blocks: many outputs, inner ReLUs
+    check.options.step = 1e-4;
+    check.options.five_point = true;
+    const std::vector<std::string> names = test::check_layer(*module, Shape{2, 3, 5, 5}, rng, check);
+    CHECK(names.front() == "x");
+    CHECK(names.back() == (style == InceptionStyle::Naive ? "branch3.conv.bias"
+                           : style == InceptionStyle::Paper ? "branch4.1.conv.bias"
+                                                            : "branch4.1.bn.bias"));
   }
 }
