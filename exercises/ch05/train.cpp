@@ -212,6 +212,7 @@ TrainResult train_model(TrainableModel& model, const Dataset& train_set, const D
       if (++window == options.trace_every) {
         result.loss_trace.emplace_back(epoch + static_cast<double>(step + 1) / steps_per_epoch,
                                        window_sum / static_cast<double>(window));
+        if (options.on_trace) options.on_trace(result.loss_trace.back().first, result.loss_trace.back().second);
         window_sum = 0.0;
         window = 0;
       }

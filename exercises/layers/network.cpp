@@ -124,6 +124,8 @@ std::string shape_text(const Shape& s) {
   return text;
 }
 
+}  // namespace
+
 std::string grouped(std::int64_t v) {
   std::string digits = std::to_string(v), out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
@@ -133,11 +135,17 @@ std::string grouped(std::int64_t v) {
   return out;
 }
 
-}  // namespace
-
 template <typename T>
 void print_summary(Network<T>& net, std::int64_t batch) {
-  const auto rows = net.summary();
+  print_rows(net.summary());
+  const std::int64_t planned = net.planned_bytes(batch);
+  std::printf("memory planned for a training batch of %lld: %.2f MB (%.1f KB per image: activations, their deltas, "
+              "caches)\n",
+              static_cast<long long>(batch), static_cast<double>(planned) / (1024.0 * 1024.0),
+              static_cast<double>(planned) / 1024.0 / static_cast<double>(batch));
+}
+
+void print_rows(const std::vector<SummaryRow>& rows) {
   std::printf("%-26s %-34s %-13s %12s %15s %13s\n", "layer", "what", "output", "parameters", "multiply-adds",
               "activations");
   std::int64_t params = 0, macs = 0, bytes = 0;
@@ -152,11 +160,6 @@ void print_summary(Network<T>& net, std::int64_t batch) {
   }
   std::printf("%-26s %-34s %-13s %12s %15s %10.1f KB\n", "total (one image)", "", "", grouped(params).c_str(),
               grouped(macs).c_str(), static_cast<double>(bytes) / 1024.0);
-  const std::int64_t planned = net.planned_bytes(batch);
-  std::printf("memory planned for a training batch of %lld: %.2f MB (%.1f KB per image: activations, their deltas, "
-              "caches)\n",
-              static_cast<long long>(batch), static_cast<double>(planned) / (1024.0 * 1024.0),
-              static_cast<double>(planned) / 1024.0 / static_cast<double>(batch));
 }
 
 template class Network<float>;

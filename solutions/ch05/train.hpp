@@ -43,6 +43,9 @@ struct TrainOptions {
   std::filesystem::path checkpoint_out;  // save after every epoch (empty: never)
   bool save_optimizer_state = true;
   int trace_every = 50;                  // steps between points of TrainResult::loss_trace
+  // Called with each point of the trace as it is made (a run that diverges
+  // throws, and its caller still has the points up to then).
+  std::function<void(double epoch, double loss)> on_trace;
   std::string label = "train";           // progress-line label
   bool progress = true;
 };

@@ -139,11 +139,15 @@ std::unique_ptr<Layer<T>> max_pool(int window, int stride, int pad, bool ceil_mo
 
 namespace {
 
+// A conv ("same" padding) and, with batch norm, the batch norm after it;
+// the conv is bias-free when a batch norm follows (its β is the shift).
 template <typename T>
-Conv2d<T>& add_conv(Sequential<T>& s, const std::string& name, int in, int out, int kernel, int stride) {
+void add_conv(Sequential<T>& s, const std::string& name, int in, int out, int kernel, int stride,
+              const std::string& bn_name, bool batch_norm = true) {
   Conv2dSpec spec = Conv2dSpec::square(in, out, kernel, stride, kernel / 2);
-  spec.bias = false;  // the batch norm after it shifts by β
-  return s.template emplace<Conv2d<T>>(name, spec);
+  spec.bias = !batch_norm;
+  s.template emplace<Conv2d<T>>(name, spec);
+  if (batch_norm) s.template emplace<BatchNorm<T>>(bn_name, out);
 }
 
 template <typename T>
@@ -153,10 +157,9 @@ void add_relu(Sequential<T>& s, const std::string& name) {
 
 // downsample: 1×1/stride conv → batch norm, named "0" and "1" as torchvision's.
 template <typename T>
-std::unique_ptr<Layer<T>> projection(int in, int out, int stride) {
+std::unique_ptr<Layer<T>> projection(int in, int out, int stride, bool batch_norm) {
   auto s = std::make_unique<Sequential<T>>();
-  add_conv(*s, "0", in, out, 1, stride);
-  s->template emplace<BatchNorm<T>>("1", out);
+  add_conv(*s, "0", in, out, 1, stride, "1", batch_norm);
   return s;
 }
 
@@ -176,15 +179,13 @@ std::unique_ptr<Layer<T>> finish(std::unique_ptr<Sequential<T>> body, std::uniqu
 }  // namespace
 
 template <typename T>
-std::unique_ptr<Layer<T>> basic_block(int in, int out, int stride, Shortcut kind) {
+std::unique_ptr<Layer<T>> basic_block(int in, int out, int stride, Shortcut kind, bool batch_norm) {
   auto body = std::make_unique<Sequential<T>>();
-  add_conv(*body, "conv1", in, out, 3, stride);
-  body->template emplace<BatchNorm<T>>("bn1", out);
+  add_conv(*body, "conv1", in, out, 3, stride, "bn1", batch_norm);
   add_relu(*body, "relu");
-  add_conv(*body, "conv2", out, out, 3, 1);
-  body->template emplace<BatchNorm<T>>("bn2", out);
+  add_conv(*body, "conv2", out, out, 3, 1, "bn2", batch_norm);
   std::unique_ptr<Layer<T>> shortcut;
-  if (kind == Shortcut::Residual && (stride != 1 || in != out)) shortcut = projection<T>(in, out, stride);
+  if (kind == Shortcut::Residual && (stride != 1 || in != out)) shortcut = projection<T>(in, out, stride, batch_norm);
   return finish(std::move(body), std::move(shortcut), kind);
 }
 
@@ -192,16 +193,13 @@ template <typename T>
 std::unique_ptr<Layer<T>> bottleneck_block(int in, int width, int stride) {
   const int out = 4 * width;
   auto body = std::make_unique<Sequential<T>>();
-  add_conv(*body, "conv1", in, width, 1, 1);
-  body->template emplace<BatchNorm<T>>("bn1", width);
+  add_conv(*body, "conv1", in, width, 1, 1, "bn1");
   add_relu(*body, "relu1");
-  add_conv(*body, "conv2", width, width, 3, stride);  // torchvision's v1.5: the stride on the 3×3
-  body->template emplace<BatchNorm<T>>("bn2", width);
+  add_conv(*body, "conv2", width, width, 3, stride, "bn2");  // torchvision's v1.5: the stride on the 3×3
   add_relu(*body, "relu2");
-  add_conv(*body, "conv3", width, out, 1, 1);
-  body->template emplace<BatchNorm<T>>("bn3", out);
+  add_conv(*body, "conv3", width, out, 1, 1, "bn3");
   std::unique_ptr<Layer<T>> shortcut;
-  if (stride != 1 || in != out) shortcut = projection<T>(in, out, stride);
+  if (stride != 1 || in != out) shortcut = projection<T>(in, out, stride, true);
   return finish(std::move(body), std::move(shortcut), Shortcut::Residual);
 }
 
@@ -263,15 +261,16 @@ Network<T> cifar_resnet_network(const CifarResNetConfig& c, Rng& rng) {
   if (c.image < 4) throw Error("CIFAR ResNet: the image side must be at least 4, got " + std::to_string(c.image));
   const int layers = 6 * c.blocks + 2;
   const std::string kind = c.kind == Shortcut::Plain ? "plain" : "ResNet";
-  Network<T> net(kind + "-" + std::to_string(layers) + " (" + std::to_string(c.in_channels) + "x" +
+  Network<T> net(kind + "-" + std::to_string(layers) + (c.batch_norm ? "" : " without batch norm") + " (" +
+                     std::to_string(c.in_channels) + "x" +
                      std::to_string(c.image) + "x" + std::to_string(c.image) + ", width " + std::to_string(c.width) +
                      ")",
                  Shape{c.in_channels, c.image, c.image}, c.classes);
   net.set_metadata("model", (c.kind == Shortcut::Plain ? "plain" : "resnet") + std::to_string(layers) + "_cifar");
   net.set_metadata("width", std::to_string(c.width));
+  net.set_metadata("batch_norm", c.batch_norm ? "1" : "0");
   Sequential<T>& s = net.body();
-  add_conv(s, "conv1", c.in_channels, c.width, 3, 1);
-  s.template emplace<BatchNorm<T>>("bn1", c.width);
+  add_conv(s, "conv1", c.in_channels, c.width, 3, 1, "bn1", c.batch_norm);
   add_relu(s, "relu");
   int in = c.width;
   for (int stage = 0; stage < 3; ++stage) {
@@ -279,7 +278,7 @@ Network<T> cifar_resnet_network(const CifarResNetConfig& c, Rng& rng) {
     auto layer = std::make_unique<Sequential<T>>();
     for (int b = 0; b < c.blocks; ++b) {
       const int stride = (stage > 0 && b == 0) ? 2 : 1;
-      layer->add(std::to_string(b), basic_block<T>(in, width, stride, c.kind));
+      layer->add(std::to_string(b), basic_block<T>(in, width, stride, c.kind, c.batch_norm));
       in = width;
     }
     s.add("layer" + std::to_string(stage + 1), std::move(layer));
@@ -294,7 +293,7 @@ Network<T> cifar_resnet_network(const CifarResNetConfig& c, Rng& rng) {
   template class Pad2d<T>;                                                                                  \
   template class GlobalAvgPool2d<T>;                                                                        \
   template std::unique_ptr<Layer<T>> max_pool<T>(int, int, int, bool);                                      \
-  template std::unique_ptr<Layer<T>> basic_block<T>(int, int, int, Shortcut);                               \
+  template std::unique_ptr<Layer<T>> basic_block<T>(int, int, int, Shortcut, bool);                             \
   template std::unique_ptr<Layer<T>> bottleneck_block<T>(int, int, int);                                    \
   template Network<T> resnet_network<T>(const ResNetConfig&, Rng&);                                         \
   template Network<T> cifar_resnet_network<T>(const CifarResNetConfig&, Rng&);

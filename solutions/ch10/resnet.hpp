@@ -93,8 +93,11 @@ enum class Shortcut { Residual, Plain };
 
 // A basic block from `in` to `out` channels with the given stride; a
 // projection shortcut when stride ≠ 1 or in ≠ out. Plain: no shortcut.
+// batch_norm false: no batch norm anywhere, the convs with biases instead
+// (the control of the batch-norm experiment).
 template <typename T>
-std::unique_ptr<layers::Layer<T>> basic_block(int in, int out, int stride, Shortcut kind = Shortcut::Residual);
+std::unique_ptr<layers::Layer<T>> basic_block(int in, int out, int stride, Shortcut kind = Shortcut::Residual,
+                                              bool batch_norm = true);
 
 // A bottleneck block: 1×1 to `width`, 3×3 (stride) at `width`, 1×1 to 4·width.
 template <typename T>
@@ -113,6 +116,7 @@ struct CifarResNetConfig {
   int blocks = 3;  // n per stage: 6n + 2 weighted layers (3 → 20, 9 → 56)
   Shortcut kind = Shortcut::Residual;
   int width = 16;  // the first stage's channels (then 2× and 4×)
+  bool batch_norm = true;  // false: none, and biases on the convs
   int in_channels = 1, image = 28, classes = 10;
 };
 

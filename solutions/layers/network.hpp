@@ -88,5 +88,9 @@ class Network {
 // planned memory per image at `batch`.
 template <typename T>
 void print_summary(Network<T>& net, std::int64_t batch);
+// 12345678 → "12,345,678".
+std::string grouped(std::int64_t v);
+// The same table for any rows (a layer's own summarize(), say), with the totals.
+void print_rows(const std::vector<SummaryRow>& rows);
 
 }  // namespace nn::layers

@@ -123,6 +123,10 @@ TEST_CASE("ex10.1 ex10.2 a small ResNet matches finite differences end to end", 
   GradCheckOptions options;
   options.max_samples = 40;
   test::check_network(net, x, labels, options);
+  // and the control of the batch-norm experiment: no batch norm, conv biases
+  c.batch_norm = false;
+  layers::Network<double> bare = cifar_resnet_network<double>(c, rng);
+  test::check_network(bare, x, labels, options);
   // every parameter got a gradient
   for (auto& p : net.parameters()) {
     double largest = 0;

@@ -97,6 +97,14 @@ TEST_CASE("the CIFAR-style ResNet-20 and plain-20 on 28x28x1, counted by hand", 
   CHECK(output_of(rows, "layer2.0") == "[1, 32, 14, 14]");
   CHECK(output_of(rows, "layer3.2") == "[1, 64, 7, 7]");
   CHECK(test::parameter(res20, "layer3.0.downsample.0.weight").value.shape().str() == "[64, 32, 1, 1]");
+  // Without batch norm each bn's γ and β (2C) become the conv's bias (C):
+  // 1,568 batch-norm parameters in ResNet-20, so 784 fewer.
+  CifarResNetConfig no_bn;
+  no_bn.batch_norm = false;
+  layers::Network<float> res20_no_bn = cifar_resnet_network<float>(no_bn, rng);
+  CHECK(res20_no_bn.parameter_count() == 272186 - 784);
+  CHECK(res20_no_bn.states().empty());
+  CHECK(test::parameter(res20_no_bn, "layer2.0.downsample.0.bias").value.shape().str() == "[32]");
   // ResNet-56: n = 9, the same three stages, about 0.85 M.
   CifarResNetConfig deep;
   deep.blocks = 9;
