@@ -11,16 +11,20 @@
 // training steps on seeded batches x1, x2, x3 (each channel with its own
 // offset and spread) and upstream gradients dy1 … dy3, its parameter
 // gradients cleared before each backward pass; then one evaluation pass on
-// x_eval. F holds, per case and level: weight, bias, x<k>, dy<k>, y<k>,
+// x_eval. Then a residual block and two small nets (see networks()).
+// F holds, per case and level: weight, bias, x<k>, dy<k>, y<k>,
 // dx<k>, dweight<k>, dbias<k> (k = 1, 2, 3), running_mean, running_var,
 // num_batches_tracked, x_eval, y_eval — all float32, as
 // "<case>.<level>.<name>".
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <vector>
 
 #include "ch10/batchnorm.hpp"
+#include "ch10/resnet.hpp"
+#include "layers/network.hpp"
 #include "nn/cli.hpp"
 #include "nn/cpu.hpp"
 #include "nn/error.hpp"
@@ -90,10 +94,82 @@ void cases(Rng& rng, const std::string& level, std::vector<Tensor<float>>& keep,
   }
 }
 
-int run(const std::string& out, std::uint64_t seed) {
+Tensor<float> copy_of(TensorView<const float> v) {
+  Tensor<float> t(v.shape());
+  std::copy(v.begin(), v.end(), t.begin());
+  return t;
+}
+
+// A basic block with a projection shortcut (3 → 4 channels, stride 2) on
+// x (4, 3, 6, 6), and a plain and a residual CIFAR-style net (n = 3, width
+// `width`, 1×12×12, 5 classes) on 6 images: one training-mode forward pass
+// and one backward pass each, at the active SIMD level. Saved: x, dy (the
+// block) or labels (the nets, as floats), y or logits and loss, dx (the
+// block), every parameter as "<case>.<name>" and its gradient as
+// "<case>.grad.<name>".
+void networks(Rng& rng, int width, std::vector<Tensor<float>>& keep, std::vector<std::string>& names) {
+  auto add = [&](const std::string& name, const Tensor<float>& t) {
+    keep.push_back(t);
+    names.push_back(name);
+  };
+  auto save_parameters = [&](const std::string& prefix, std::vector<layers::Parameter<float>>& params) {
+    for (auto& p : params) {
+      add(prefix + "." + p.name, copy_of(p.value));
+      add(prefix + ".grad." + p.name, copy_of(p.grad));
+    }
+  };
+  {
+    auto block = ch10::basic_block<float>(3, 4, 2);
+    block->initialize(layers::Init::He, rng);
+    std::vector<layers::Parameter<float>> params;
+    block->parameters("", params);
+    for (auto& p : params)  // γ and β away from 1 and 0
+      if (p.value.rank() == 1)
+        for (float& v : p.value) v = static_cast<float>(rng.uniform(0.5, 1.5));
+    const Shape shape{4, 3, 6, 6};
+    Tensor<float> x(shape), dx(shape);
+    for (float& v : x) v = static_cast<float>(rng.uniform(-1.0, 1.0));
+    block->prepare(shape);
+    Tensor<float> y(block->output_shape(shape)), dy(y.shape());
+    for (float& v : dy) v = static_cast<float>(rng.uniform(-1.0, 1.0));
+    block->forward(x.view(), y.view(), layers::Mode::Train);
+    block->backward(x.view(), y.view(), dy.view(), dx.view());
+    add("block.x", x);
+    add("block.dy", dy);
+    add("block.y", y);
+    add("block.dx", dx);
+    save_parameters("block", params);
+  }
+  for (ch10::Shortcut kind : {ch10::Shortcut::Plain, ch10::Shortcut::Residual}) {
+    const std::string name = kind == ch10::Shortcut::Plain ? "plain" : "resnet";
+    ch10::CifarResNetConfig c;
+    c.kind = kind;
+    c.width = width;
+    c.image = 12;
+    c.classes = 5;
+    layers::Network<float> net = ch10::cifar_resnet_network<float>(c, rng);
+    Tensor<float> x(Shape{6, 1, 12, 12}), labels(Shape{6});
+    for (float& v : x) v = static_cast<float>(rng.uniform(0.0, 1.0));
+    std::vector<int> y(6);
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      y[i] = static_cast<int>(rng.below(5));
+      labels[static_cast<std::int64_t>(i)] = static_cast<float>(y[i]);
+    }
+    net.forward(x.view(), layers::Mode::Train);
+    Tensor<float> loss(Shape{1});
+    loss[0] = net.backward(y);
+    add(name + ".x", x);
+    add(name + ".labels", labels);
+    add(name + ".logits", copy_of(net.logits()));
+    add(name + ".loss", loss);
+    save_parameters(name, net.parameters());
+  }
+}
+
+int run(const std::string& out, std::uint64_t seed, int width) {
   std::vector<Tensor<float>> keep;  // the tensors the file's spans point into
   std::vector<std::string> names;
-  keep.reserve(128);
+  keep.reserve(512);
   const SimdLevel active = simd_level();
   std::vector<SimdLevel> levels = {active};
   if (active != SimdLevel::Scalar) levels.push_back(SimdLevel::Scalar);
@@ -103,13 +179,16 @@ int run(const std::string& out, std::uint64_t seed) {
     cases(rng, std::string(to_string(level)), keep, names);
   }
   set_simd_level(active);
+  Rng rng(seed + 1);
+  networks(rng, width, keep, names);
   std::vector<NamedConstTensor> tensors;
   for (std::size_t i = 0; i < keep.size(); ++i) tensors.push_back({names[i], dims(keep[i].shape()), keep[i].span()});
   save_safetensors(out, tensors);
   std::string which;
   for (SimdLevel level : levels) which += (which.empty() ? "" : " and ") + std::string(to_string(level));
-  std::printf("batch norm (%s), conv (4, 5, 3, 3) and dense (6, 7): three training steps and one evaluation pass → %s\n",
-              which.c_str(), out.c_str());
+  std::printf("batch norm (%s), conv (4, 5, 3, 3) and dense (6, 7): three training steps and one evaluation pass;\n"
+              "a basic block with projection, a plain and a residual net of width %d (%s): one step each → %s\n",
+              which.c_str(), width, std::string(to_string(active)).c_str(), out.c_str());
   return 0;
 }
 
@@ -121,9 +200,13 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 10;
   app.add_option("--out", out, "safetensors file to write")->required();
   app.add_option("--seed", seed, "Seed of the parameters and batches")->capture_default_str();
+  int width = 4;
+  app.add_option("--width", width, "The nets' first-stage channels (16 or more: the Winograd route in float)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    return run(out, seed);
+    return run(out, seed, width);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
