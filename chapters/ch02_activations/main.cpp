@@ -66,7 +66,8 @@ void part1_table_and_plots(const std::string& out) {
   }
   std::printf("sigmoid' <= 0.25 everywhere and tanh' <= 1: both vanish for |z| >> 1 (saturation).\n"
               "ReLU' is 0 for z < 0 (a unit that is always negative never learns); leaky ReLU keeps 0.1,\n"
-              "ELU keeps alpha e^z > 0: no zero-gradient region.\n");
+              "ELU keeps alpha e^z > 0: no zero-gradient region. softplus' is the sigmoid (compare the rows);\n"
+              "swish = z sigmoid(z) dips below 0 (its minimum: -0.278 at z = -1.278).\n");
 
   // The grid avoids z = 0 exactly, where the rectifiers' slope jumps.
   const int steps = 400;

@@ -44,21 +44,24 @@ std::string name(const Activation& g) {
     case ActivationKind::LeakyRelu: return "leaky_relu";
     case ActivationKind::Elu: return "elu";
     case ActivationKind::Abs: return "abs";
+    case ActivationKind::Softplus: return "softplus";
+    case ActivationKind::Swish: return "swish";
   }
   return "?";
 }
 
 Activation parse_activation(std::string_view text) {
   for (const Activation& g : {Activation::identity(), Activation::sigmoid(), Activation::tanh(), Activation::relu(),
-                              Activation::leaky_relu(), Activation::elu(), Activation::abs()})
+                              Activation::leaky_relu(), Activation::elu(), Activation::abs(), Activation::softplus(),
+                              Activation::swish()})
     if (name(g) == text) return g;
   throw Error("unknown activation '" + std::string(text) +
-              "' (expected one of: sigmoid, tanh, relu, leaky_relu, elu, abs, identity)");
+              "' (expected one of: sigmoid, tanh, relu, leaky_relu, elu, abs, softplus, swish, identity)");
 }
 
 std::vector<Activation> chapter_activations() {
-  return {Activation::sigmoid(), Activation::tanh(), Activation::relu(), Activation::leaky_relu(),
-          Activation::elu(),     Activation::abs()};
+  return {Activation::sigmoid(), Activation::tanh(),     Activation::relu(),     Activation::leaky_relu(),
+          Activation::elu(),     Activation::abs(),      Activation::softplus(), Activation::swish()};
 }
 
 std::vector<double> kinks(const Activation& g) {
@@ -202,6 +205,62 @@ void elu_backward(TensorView<T> dz, TensorView<const T> da, TensorView<const T> 
   nn::exercise_not_implemented("2.4", "ELU backward");
 }
 
+// ---- softplus and swish ---------------------------------------------------------
+
+template <typename T>
+void softplus_forward(TensorView<T> a, TensorView<const T> z) {
+  check_same_shape("softplus_forward", a, z);
+  const std::int64_t n = z.size();
+  // ln(1 + e^z) = max(z, 0) + ln(1 + e^−|z|): the exponential never
+  // overflows, and log1p keeps the small values of z ≪ 0 exact.
+  T* out = a.data();
+  const T* in = z.data();
+  for (std::int64_t i = 0; i < n; ++i) out[i] = -std::abs(in[i]);
+  vexp(out, out, static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) out[i] = std::max(in[i], T(0)) + std::log1p(out[i]);
+}
+
+namespace {
+// σ(z) without overflow, as sigmoid_forward computes it.
+template <typename T>
+T logistic(T z) {
+  const T e = std::exp(-std::abs(z));
+  return (z >= T(0) ? T(1) : e) / (T(1) + e);
+}
+}  // namespace
+
+template <typename T>
+void softplus_backward(TensorView<T> dz, TensorView<const T> da, TensorView<const T> z, TensorView<const T> a) {
+  check_backward("softplus_backward", dz, da, z, a);
+  // d/dz ln(1 + e^z) = e^z/(1 + e^z) = σ(z).
+  for (std::int64_t i = 0; i < dz.size(); ++i) dz[i] += da[i] * logistic(z[i]);
+}
+
+template <typename T>
+void swish_forward(TensorView<T> a, TensorView<const T> z) {
+  check_same_shape("swish_forward", a, z);
+  const std::int64_t n = z.size();
+  // z σ(z), with σ computed from e^−|z| as in sigmoid_forward.
+  T* out = a.data();
+  const T* in = z.data();
+  for (std::int64_t i = 0; i < n; ++i) out[i] = -std::abs(in[i]);
+  vexp(out, out, static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T e = out[i];
+    out[i] = in[i] * (in[i] >= T(0) ? T(1) : e) / (T(1) + e);
+  }
+}
+
+template <typename T>
+void swish_backward(TensorView<T> dz, TensorView<const T> da, TensorView<const T> z, TensorView<const T> a) {
+  check_backward("swish_backward", dz, da, z, a);
+  // (z σ)' = σ + z σ(1 − σ) = σ + a(1 − σ) = a + σ(1 − a).
+  for (std::int64_t i = 0; i < dz.size(); ++i) {
+    const T s = logistic(z[i]);
+    dz[i] += da[i] * (a[i] + s * (T(1) - a[i]));
+  }
+}
+
 // ---- any activation ------------------------------------------------------------
 
 template <typename T>
@@ -217,6 +276,8 @@ void activation_forward(const Activation& g, TensorView<T> a, TensorView<const T
     case ActivationKind::LeakyRelu: return leaky_relu_forward<T>(a, z, static_cast<T>(g.alpha));
     case ActivationKind::Elu: return elu_forward<T>(a, z, static_cast<T>(g.alpha));
     case ActivationKind::Abs: return abs_forward<T>(a, z);
+    case ActivationKind::Softplus: return softplus_forward<T>(a, z);
+    case ActivationKind::Swish: return swish_forward<T>(a, z);
   }
 }
 
@@ -234,6 +295,8 @@ void activation_backward(const Activation& g, TensorView<T> dz, TensorView<const
     case ActivationKind::LeakyRelu: return leaky_relu_backward<T>(dz, da, z, a, static_cast<T>(g.alpha));
     case ActivationKind::Elu: return elu_backward<T>(dz, da, z, a, static_cast<T>(g.alpha));
     case ActivationKind::Abs: return abs_backward<T>(dz, da, z, a);
+    case ActivationKind::Softplus: return softplus_backward<T>(dz, da, z, a);
+    case ActivationKind::Swish: return swish_backward<T>(dz, da, z, a);
   }
 }
 
@@ -251,6 +314,10 @@ void activation_backward(const Activation& g, TensorView<T> dz, TensorView<const
   template void abs_backward<T>(TensorView<T>, TensorView<const T>, TensorView<const T>, TensorView<const T>);    \
   template void elu_forward<T>(TensorView<T>, TensorView<const T>, T);                                           \
   template void elu_backward<T>(TensorView<T>, TensorView<const T>, TensorView<const T>, TensorView<const T>, T); \
+  template void softplus_forward<T>(TensorView<T>, TensorView<const T>);                                         \
+  template void softplus_backward<T>(TensorView<T>, TensorView<const T>, TensorView<const T>, TensorView<const T>); \
+  template void swish_forward<T>(TensorView<T>, TensorView<const T>);                                            \
+  template void swish_backward<T>(TensorView<T>, TensorView<const T>, TensorView<const T>, TensorView<const T>);  \
   template void activation_forward<T>(const Activation&, TensorView<T>, TensorView<const T>);                    \
   template void activation_backward<T>(const Activation&, TensorView<T>, TensorView<const T>,                    \
                                        TensorView<const T>, TensorView<const T>);

@@ -17,11 +17,13 @@
 //   leaky ReLU   max(αz, z), α = 0.1 by default        z > 0 ? 1 : α
 //   ELU          z > 0 ? z : α(e^z − 1), α = 1         z > 0 ? 1 : α e^z = a + α
 //   |z|          absolute-value rectification          sign(z)
+//   softplus     ln(1 + e^z), a smooth ReLU            σ(z)
+//   swish        z σ(z) (SiLU)                         σ(z) + z σ(z)(1 − σ(z)) = a + σ(z)(1 − a)
 //   identity     z                                     1
 // (The derivative at a kink, z = 0, is taken as the left one: 0 for ReLU and
 // |z|, α for leaky ReLU; gradient checks stay away from kinks.)
 //
-// sigmoid, tanh and ELU compute their exponentials for the whole tensor with
+// sigmoid, tanh, ELU, softplus and swish compute their forward exponentials for the whole tensor with
 // nn::vexp (the SIMD exp of nn/vexp.hpp) in float; in double (gradient checks)
 // vexp is std::exp. No function allocates: the output tensor is the scratch.
 //
@@ -37,7 +39,7 @@
 
 namespace nn::ch02 {
 
-enum class ActivationKind { Identity, Sigmoid, Tanh, Relu, LeakyRelu, Elu, Abs };
+enum class ActivationKind { Identity, Sigmoid, Tanh, Relu, LeakyRelu, Elu, Abs, Softplus, Swish };
 
 struct Activation {
   ActivationKind kind = ActivationKind::Identity;
@@ -50,9 +52,11 @@ struct Activation {
   static Activation leaky_relu(double slope = 0.1) { return {ActivationKind::LeakyRelu, slope}; }
   static Activation elu(double alpha = 1.0) { return {ActivationKind::Elu, alpha}; }
   static Activation abs() { return {ActivationKind::Abs, 0.0}; }
+  static Activation softplus() { return {ActivationKind::Softplus, 0.0}; }
+  static Activation swish() { return {ActivationKind::Swish, 0.0}; }
 };
 
-// "sigmoid", "tanh", "relu", "leaky_relu", "elu", "abs", "identity".
+// "sigmoid", "tanh", "relu", "leaky_relu", "elu", "abs", "softplus", "swish", "identity".
 std::string name(const Activation& g);
 // The inverse of name(); throws nn::Error naming the choices.
 Activation parse_activation(std::string_view text);
@@ -94,6 +98,19 @@ template <typename T>
 void elu_forward(TensorView<T> a, TensorView<const T> z, T alpha);
 template <typename T>                                                    // [exercise 2.4]
 void elu_backward(TensorView<T> dz, TensorView<const T> da, TensorView<const T> z, TensorView<const T> a, T alpha);
+
+// The two smooth rectifiers the lectures list to try when a few points
+// matter. Their backward passes recompute σ(z) from z, one exponential per
+// element.
+template <typename T>
+void softplus_forward(TensorView<T> a, TensorView<const T> z);
+template <typename T>
+void softplus_backward(TensorView<T> dz, TensorView<const T> da, TensorView<const T> z, TensorView<const T> a);
+
+template <typename T>
+void swish_forward(TensorView<T> a, TensorView<const T> z);
+template <typename T>
+void swish_backward(TensorView<T> dz, TensorView<const T> da, TensorView<const T> z, TensorView<const T> a);
 
 // ---- any activation by value (what a layer holds) -------------------------
 template <typename T>

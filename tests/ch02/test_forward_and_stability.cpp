@@ -1,6 +1,7 @@
 // Chapter 2, forward passes (given code, not exercises): worked values of the
 // activations and losses, the float (SIMD exp) path against double, and the
 // naive-versus-stable demonstration. These pass in the exercise build too.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -50,7 +51,8 @@ TEST_CASE("activations: worked values", "[ch02][forward]") {
   CHECK(absz[0] == 2.0);
   CHECK(absz[3] == 0.5);
   CHECK(parse_activation("leaky_relu").kind == ActivationKind::LeakyRelu);
-  CHECK_THROWS_AS(parse_activation("swish"), Error);
+  CHECK(parse_activation("swish").kind == ActivationKind::Swish);
+  CHECK_THROWS_AS(parse_activation("sinc"), Error);
 }
 
 TEST_CASE("activations: the float path (SIMD exp) agrees with double", "[ch02][forward][simd]") {
@@ -194,4 +196,51 @@ TEST_CASE("argmax_rows picks each row's largest score, the first of equal ones",
   CHECK(out == std::vector<int>{1, 1, 0, 2});
   std::vector<int> short_out(3);
   CHECK_THROWS_AS(ch02::argmax_rows<float>(scores, short_out), Error);
+}
+
+TEST_CASE("softplus and swish: worked values, softplus' = sigma, finite differences", "[ch02][forward]") {
+  // softplus(0) = ln 2; softplus(z) − softplus(−z) = z; swish(0) = 0 and
+  // swish's minimum, at z* ≈ −1.278465 (where σ + z σ(1 − σ) = 0), is z*σ(z*).
+  const Tensor<double> z(Shape{5}, {0.0, 2.0, -2.0, -1.2784645427610738, 40.0});
+  Tensor<double> sp(Shape{5}), sw(Shape{5}), sig(Shape{5});
+  softplus_forward<double>(sp, z);
+  swish_forward<double>(sw, z);
+  sigmoid_forward<double>(sig, z);
+  CHECK(sp[0] == Approx(std::log(2.0)).epsilon(1e-15));
+  CHECK(sp[1] - sp[2] == Approx(2.0).epsilon(1e-15));
+  CHECK(sp[4] == 40.0);  // ln(1 + e⁴⁰) = 40 + ln(1 + e⁻⁴⁰): no overflow
+  CHECK(sw[0] == 0.0);
+  CHECK(sw[3] == Approx(-0.2784645427610738).epsilon(1e-12));  // z*σ(z*) = z* + 1 there
+  // softplus' is the sigmoid: the backward pass with da = 1 gives σ(z).
+  Tensor<double> dz(Shape{5});
+  const Tensor<double> ones(Shape{5}, {1.0, 1.0, 1.0, 1.0, 1.0});
+  softplus_backward<double>(dz, ones, z, sp);
+  for (int i = 0; i < 5; ++i) CHECK(dz[i] == Approx(sig[i]).epsilon(1e-15));
+  // swish' vanishes at its minimum
+  Tensor<double> dsw(Shape{5});
+  swish_backward<double>(dsw, ones, z, sw);
+  CHECK(std::abs(dsw[3]) < 1e-12);
+  CHECK(dsw[0] == Approx(0.5).epsilon(1e-15));
+  // and both backward passes against centred differences of L = <g, a(z)>
+  Rng rng(22);
+  for (const Activation& g : {Activation::softplus(), Activation::swish()}) {
+    Tensor<double> x(Shape{64}), a(Shape{64}), dx(Shape{64});
+    fill_uniform(rng, x.span(), -6, 6);
+    const Tensor<double> up = make_upstream(rng, x.shape());
+    auto loss = [&] {
+      activation_forward<double>(g, a, x);
+      return inner(up.span(), a.span());
+    };
+    loss();
+    activation_backward<double>(g, dx, up, x, a);
+    // L sums 64 outputs up to 6 in size: the centred difference's rounding
+    // error ε|L|/h is about 1e-10, so entries a thousand times smaller than
+    // the largest are held to that absolute error (as tests/layers'
+    // scaled_floor does), the rest to the relative 1e-7.
+    GradCheckOptions options;
+    for (double d : dx) options.tiny = std::max(options.tiny, 1e-3 * std::abs(d));
+    const auto r = check_gradient(name(g), x.span(), dx.span(), loss, options);
+    INFO(r.report());
+    CHECK(r.passed());
+  }
 }
