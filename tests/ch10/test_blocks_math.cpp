@@ -1,5 +1,4 @@
-// Chapter 10, math: the new layers (padding, global average pooling, the
-// padded and ceil-mode max pools), the residual blocks — identity,
+// Chapter 10, math: the padded and ceil-mode max pools, the residual blocks — identity,
 // projection, bottleneck, plain — and the inception modules against finite
 // differences in double through the layer interface, and a small ResNet end
 // to end. Batch norm runs in the blocks: exercises 10.1 and 10.2 are on the
@@ -18,24 +17,6 @@
 
 using namespace nn;
 using namespace nn::ch10;
-
-TEST_CASE("padding and global average pooling: values and finite differences", "[ch10][resnet]") {
-  Rng rng(1030);
-  Pad2d<double> pad(1, 2, 0, 1, 0.5);
-  Tensor<double> x(Shape{1, 1, 2, 2}), y(pad.output_shape(x.shape()));
-  for (int i = 0; i < 4; ++i) x[i] = i + 1;
-  REQUIRE(y.shape().str() == "[1, 1, 5, 3]");
-  pad.forward(x, y, layers::Mode::Train);
-  const double want[] = {0.5, 0.5, 0.5, 1, 2, 0.5, 3, 4, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
-  for (int i = 0; i < 15; ++i) CHECK(y[i] == want[i]);
-  CHECK(test::check_layer(pad, Shape{2, 3, 4, 3}, rng) == std::vector<std::string>{"x"});
-
-  GlobalAvgPool2d<double> gap;
-  Tensor<double> mean(Shape{1, 1});
-  gap.forward(x, mean, layers::Mode::Train);
-  CHECK(mean[0] == 2.5);
-  CHECK(test::check_layer(gap, Shape{2, 3, 3, 4}, rng) == std::vector<std::string>{"x"});
-}
 
 TEST_CASE("padded and ceil-mode max pools have PyTorch's shapes and route the gradient", "[ch10][resnet]") {
   Rng rng(1031);

@@ -1,7 +1,8 @@
-// Chapter 10 (no exercise on the path): the residual networks' structure —
-// torchvision's parameter counts and names for ResNet-18/34/50, the shapes
-// through the stem and the stages, and the CIFAR-style nets counted by
-// hand. Nothing here runs a pass.
+// Chapter 10 (no exercise on the path): the two layers residual networks
+// add (padding and global average pooling, against finite differences in
+// double), and the networks' structure — torchvision's parameter counts and
+// names for ResNet-18/34/50, the shapes through the stem and the stages,
+// and the CIFAR-style nets counted by hand (no pass runs through them).
 #include <string>
 #include <vector>
 
@@ -113,4 +114,22 @@ TEST_CASE("the CIFAR-style ResNet-20 and plain-20 on 28x28x1, counted by hand", 
                                        6 * (2 * 64 * 64 * 9 + 2 * 128));
   CHECK(res56.parameter_count() > 850000);
   CHECK(res56.parameter_count() < 860000);
+}
+
+TEST_CASE("padding and global average pooling: values and finite differences", "[ch10][resnet]") {
+  Rng rng(1030);
+  Pad2d<double> pad(1, 2, 0, 1, 0.5);
+  Tensor<double> x(Shape{1, 1, 2, 2}), y(pad.output_shape(x.shape()));
+  for (int i = 0; i < 4; ++i) x[i] = i + 1;
+  REQUIRE(y.shape().str() == "[1, 1, 5, 3]");
+  pad.forward(x, y, layers::Mode::Train);
+  const double want[] = {0.5, 0.5, 0.5, 1, 2, 0.5, 3, 4, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+  for (int i = 0; i < 15; ++i) CHECK(y[i] == want[i]);
+  CHECK(test::check_layer(pad, Shape{2, 3, 4, 3}, rng) == std::vector<std::string>{"x"});
+
+  GlobalAvgPool2d<double> gap;
+  Tensor<double> mean(Shape{1, 1});
+  gap.forward(x, mean, layers::Mode::Train);
+  CHECK(mean[0] == 2.5);
+  CHECK(test::check_layer(gap, Shape{2, 3, 3, 4}, rng) == std::vector<std::string>{"x"});
 }
