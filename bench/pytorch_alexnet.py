@@ -33,11 +33,11 @@ import argparse
 import math
 import resource
 import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 
+import pytorch_timing as timing
 from pytorch_lenet5 import find, load_idx
 from pytorch_lenet5 import load_safetensors_with_metadata as load_safetensors  # (tensors, metadata)
 
@@ -144,75 +144,30 @@ def main():
 
     x0 = torch.rand(args.batch, 3, 227, 227)
     y = torch.randint(0, 1000, (args.batch,))
-    formats = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
     net = AlexNet()
 
     def setup(layout):
         model = AlexNet()
         model.load_state_dict(net.state_dict())
-        model = model.to(memory_format=formats[layout])
+        model = model.to(memory_format=timing.FORMATS[layout])
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-        return model, opt, x0.contiguous(memory_format=formats[layout])
-
-    def step_fn(model, opt, x):
-        model.train()
-
-        def step():
-            opt.zero_grad(set_to_none=True)
-            F.cross_entropy(model(x), y).backward()
-            opt.step()
-        return step
-
-    def infer_fn(model, opt, x):
-        model.eval()
-
-        def infer():
-            with torch.no_grad():
-                model(x).argmax(1)
-        return infer
-
-    def rates_of(fn, repeats, steps, warmup):
-        for _ in range(warmup):
-            fn()
-        rates = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                fn()
-            rates.append(args.batch * steps / (time.perf_counter() - t0))
-        return rates
-
-    def choose(what, make):
-        if args.layout != "auto":
-            return args.layout
-        trial = {name: statistics.median(rates_of(make(*setup(name)), 1, 1, 1)) for name in formats}
-        layout = max(trial, key=trial.get)
-        print(f"torch AlexNet {what}: trial images/s " +
-              ", ".join(f"{name} {rate:.2f}" for name, rate in trial.items()) + f" -> {layout}", flush=True)
-        return layout
-
-    def measure(what, make):
-        layout = choose(what, make)
-        rates = rates_of(make(*setup(layout)), args.repeats, args.steps, args.warmup)
-        print(f"torch AlexNet threads={args.threads} batch={args.batch} {what} images/s median "
-              f"{statistics.median(rates):.2f}  (min {min(rates):.2f}, max {max(rates):.2f}, {args.repeats} repeats "
-              f"of {args.steps} steps)  layout {layout}  torch {torch.__version__}", flush=True)
+        return model, opt, x0.contiguous(memory_format=timing.FORMATS[layout])
 
     if args.memory:
         # A trial of both layouts would leave its own peak behind: use the one given (auto: channels_last,
         # the faster for training here).
         layout = "channels_last" if args.layout == "auto" else args.layout
-        rates = rates_of(step_fn(*setup(layout)), args.repeats, args.steps, args.warmup)
+        rates = timing.rates_of(timing.training_step(y)(*setup(layout)), args.batch, args.repeats, args.steps,
+                                args.warmup)
         print(f"torch AlexNet threads={args.threads} batch={args.batch} training images/s median "
               f"{statistics.median(rates):.2f}  layout {layout}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"torch AlexNet threads={args.threads} batch={args.batch} training peak RSS MiB {peak:.0f}")
         return
     if args.only != "inference":
-        measure("training", step_fn)
+        timing.measure("AlexNet", "training", timing.training_step(y), setup, args)
     if args.only != "training":
-        measure("inference", infer_fn)
-
+        timing.measure("AlexNet", "inference", timing.inference, setup, args)
 
 if __name__ == "__main__":
     main()

@@ -27,11 +27,11 @@ interpreter: /usr/bin/python3 bench/pytorch_resnet.py --threads 1 (for
 PyTorch at its best, set the environment as bench/compare_lib.sh does).
 """
 import argparse
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
+
+import pytorch_timing as timing
 
 from pytorch_lenet5 import find, load_idx
 from pytorch_lenet5 import load_safetensors_with_metadata as load_safetensors  # (tensors, metadata)
@@ -140,65 +140,19 @@ def main():
     name = f"{'plain' if args.plain else 'ResNet'}-{6 * args.blocks + 2}"
     x0 = torch.rand(args.batch, 1, 28, 28)
     y = torch.randint(0, 10, (args.batch,))
-    formats = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
     net = CifarResNet(args.blocks, not args.plain)
 
     def setup(layout):
         model = CifarResNet(args.blocks, not args.plain)
         model.load_state_dict(net.state_dict())
-        model = model.to(memory_format=formats[layout])
+        model = model.to(memory_format=timing.FORMATS[layout])
         opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
-        return model, opt, x0.contiguous(memory_format=formats[layout])
-
-    def step_fn(model, opt, x):
-        model.train()
-
-        def step():
-            opt.zero_grad(set_to_none=True)
-            F.cross_entropy(model(x), y).backward()
-            opt.step()
-        return step
-
-    def infer_fn(model, opt, x):
-        model.eval()
-
-        def infer():
-            with torch.no_grad():
-                model(x).argmax(1)
-        return infer
-
-    def rates_of(fn, repeats, steps, warmup):
-        for _ in range(warmup):
-            fn()
-        rates = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                fn()
-            rates.append(args.batch * steps / (time.perf_counter() - t0))
-        return rates
-
-    def choose(what, make):
-        if args.layout != "auto":
-            return args.layout
-        trial = {layout: statistics.median(rates_of(make(*setup(layout)), 1, 2, 1)) for layout in formats}
-        layout = max(trial, key=trial.get)
-        print(f"torch {name} {what}: trial images/s " +
-              ", ".join(f"{layout} {rate:.2f}" for layout, rate in trial.items()) + f" -> {layout}", flush=True)
-        return layout
-
-    def measure(what, make):
-        layout = choose(what, make)
-        rates = rates_of(make(*setup(layout)), args.repeats, args.steps, args.warmup)
-        print(f"torch {name} threads={args.threads} batch={args.batch} {what} images/s median "
-              f"{statistics.median(rates):.2f}  (min {min(rates):.2f}, max {max(rates):.2f}, {args.repeats} repeats "
-              f"of {args.steps} steps)  layout {layout}  torch {torch.__version__}", flush=True)
+        return model, opt, x0.contiguous(memory_format=timing.FORMATS[layout])
 
     if args.only != "inference":
-        measure("training", step_fn)
+        timing.measure(name, "training", timing.training_step(y), setup, args, trial_steps=2)
     if args.only != "training":
-        measure("inference", infer_fn)
-
+        timing.measure(name, "inference", timing.inference, setup, args, trial_steps=2)
 
 if __name__ == "__main__":
     main()

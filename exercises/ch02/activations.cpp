@@ -239,16 +239,10 @@ void softplus_backward(TensorView<T> dz, TensorView<const T> da, TensorView<cons
 template <typename T>
 void swish_forward(TensorView<T> a, TensorView<const T> z) {
   check_same_shape("swish_forward", a, z);
+  // z σ(z): the sigmoid as sigmoid_forward computes it, then the gate.
+  sigmoid_forward<T>(a, z);
   const std::int64_t n = z.size();
-  // z σ(z), with σ computed from e^−|z| as in sigmoid_forward.
-  T* out = a.data();
-  const T* in = z.data();
-  for (std::int64_t i = 0; i < n; ++i) out[i] = -std::abs(in[i]);
-  vexp(out, out, static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) {
-    const T e = out[i];
-    out[i] = in[i] * (in[i] >= T(0) ? T(1) : e) / (T(1) + e);
-  }
+  for (std::int64_t i = 0; i < n; ++i) a[i] *= z[i];
 }
 
 template <typename T>
