@@ -42,7 +42,10 @@ TEST_CASE("ex10.1 ex10.2 batch norm: the AVX-512 kernels agree with the referenc
   const bool avx512 = test::cpu_has(SimdLevel::Avx512);
   if (!avx512) WARN("no AVX-512 on this CPU: the kernels are not run, only the reference loops");
   Rng rng(1012);
-  for (const Shape& shape : {Shape{3, 17, 5, 7}, Shape{2, 5, 4, 4}, Shape{9, 3, 1, 1}, Shape{6, 37}, Shape{4, 5}}) {
+  // Planes of 35, 16 and 1 value (tails, one register, none), and the
+  // ResNet parity test's 12×12, 6×6 and a 28×28 (runs of several registers).
+  for (const Shape& shape : {Shape{3, 17, 5, 7}, Shape{2, 5, 4, 4}, Shape{9, 3, 1, 1}, Shape{6, 4, 12, 12},
+                             Shape{6, 32, 6, 6}, Shape{2, 3, 28, 28}, Shape{6, 37}, Shape{4, 5}}) {
     const std::int64_t C = shape[1], plane = shape.rank() == 4 ? shape[2] * shape[3] : 1;
     Tensor<float> x(shape), dy(shape), gamma(Shape{C}), beta(Shape{C});
     for (std::int64_t i = 0; i < x.size(); ++i)
