@@ -37,12 +37,6 @@ struct AlexNetJob {
   nn::ch05::Optimizer<float> opt;
   nn::Tensor<float> x;
   std::vector<int> labels, predicted;
-  static nn::ch05::OptimizerConfig momentum() {
-    nn::ch05::OptimizerConfig c;
-    c.kind = nn::ch05::OptimizerKind::Classic;
-    c.momentum = 0.9;
-    return c;
-  }
   static nn::ch09::AlexNetConfig config(int slice) {
     nn::ch09::AlexNetConfig c;
     if (slice >= 0) c.slice_images = slice;
@@ -50,7 +44,7 @@ struct AlexNetJob {
   }
   AlexNetJob(std::int64_t batch, int slice)
       : net(nn::ch09::alexnet_network<float>(config(slice), rng)),
-        opt(momentum(), nn::layers::optimizer_params(net)),
+        opt(bench::classic_momentum(), nn::layers::optimizer_params(net)),
         x(nn::Shape{batch, 3, 227, 227}),
         labels(static_cast<std::size_t>(batch)),
         predicted(static_cast<std::size_t>(batch)) {

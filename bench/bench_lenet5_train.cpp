@@ -33,13 +33,6 @@
 
 namespace {
 
-nn::ch05::OptimizerConfig momentum() {
-  nn::ch05::OptimizerConfig c;
-  c.kind = nn::ch05::OptimizerKind::Classic;
-  c.momentum = 0.9;
-  return c;
-}
-
 // A fixed random batch; drawn after the weights from the same stream, so
 // both models see the same weights and the same images.
 struct Batch {
@@ -61,7 +54,7 @@ struct HandWired {
   nn::ch08::LeNet5Workspace<float> ws;
   std::vector<int> predicted;
   explicit HandWired(std::int64_t batch)
-      : net(nn::ch08::make_lenet5<float>(rng)), opt(momentum(), net.params()), data(batch, rng),
+      : net(nn::ch08::make_lenet5<float>(rng)), opt(bench::classic_momentum(), net.params()), data(batch, rng),
         predicted(static_cast<std::size_t>(batch)) {}
   void operator()() { nn::ch08::lenet5_train_step(net, ws, opt, data.x, data.labels, 0.05); }
   void infer() {
@@ -78,7 +71,7 @@ struct Layers {
   Batch data;
   std::vector<int> predicted;
   explicit Layers(std::int64_t batch)
-      : net(nn::ch08::lenet5_network<float>(rng)), opt(momentum(), nn::layers::optimizer_params(net)),
+      : net(nn::ch08::lenet5_network<float>(rng)), opt(bench::classic_momentum(), nn::layers::optimizer_params(net)),
         data(batch, rng), predicted(static_cast<std::size_t>(batch)) {}
   void operator()() { nn::layers::train_step(net, opt, data.x, data.labels, 0.0, 0.05); }
   void infer() {

@@ -31,15 +31,9 @@ struct ResNetJob {
   nn::ch05::Optimizer<float> opt;
   nn::Tensor<float> x;
   std::vector<int> labels, predicted;
-  static nn::ch05::OptimizerConfig momentum() {
-    nn::ch05::OptimizerConfig c;
-    c.kind = nn::ch05::OptimizerKind::Classic;
-    c.momentum = 0.9;
-    return c;
-  }
   ResNetJob(std::int64_t batch, const nn::ch10::CifarResNetConfig& config)
       : net(nn::ch10::cifar_resnet_network<float>(config, rng)),
-        opt(momentum(), nn::layers::optimizer_params(net)),
+        opt(bench::classic_momentum(), nn::layers::optimizer_params(net)),
         x(nn::Shape{batch, config.in_channels, config.image, config.image}),
         labels(static_cast<std::size_t>(batch)),
         predicted(static_cast<std::size_t>(batch)) {

@@ -12,10 +12,20 @@
 #include <thread>
 #include <vector>
 
+#include "ch05/optimizers.hpp"
 #include "nn/report.hpp"
 #include "nn/threads.hpp"
 
 namespace bench {
+
+// SGD with classic momentum 0.9 (PyTorch's SGD(momentum=0.9)), the
+// optimiser every training benchmark times.
+inline nn::ch05::OptimizerConfig classic_momentum() {
+  nn::ch05::OptimizerConfig c;
+  c.kind = nn::ch05::OptimizerKind::Classic;
+  c.momentum = 0.9;
+  return c;
+}
 
 struct Rates {
   double median, min, max;
