@@ -112,10 +112,33 @@ void winograd_transform_scalar(const float* L, int p, int q, const float* in, st
     }
 }
 
+void winograd_interleave_scalar(const float* src, std::int64_t stride, int lanes, int count, float* dst) {
+  for (int x = 0; x < count; ++x)
+    for (int l = 0; l < kLanes; ++l) dst[x * kLanes + l] = l < lanes ? src[l * stride + x] : 0.0f;
+}
+
+void winograd_deinterleave_scalar(const float* src, int count, int lanes, const float* bias, bool accumulate,
+                                  float* dst, std::int64_t stride) {
+  for (int l = 0; l < lanes; ++l) {
+    float* out = dst + l * stride;
+    const float add = bias ? bias[l] : 0.0f;
+    for (int x = 0; x < count; ++x) {
+      const float v = src[x * kLanes + l] + add;
+      out[x] = accumulate ? out[x] + v : v;
+    }
+  }
+}
+
 #if !defined(NN_HAVE_X86_KERNELS)
 void winograd_transform_avx512(const float*, int, int, const float*, std::int64_t, std::int64_t, float*, std::int64_t,
                                std::int64_t) {
   throw Error("winograd_transform_avx512: this build has no AVX-512 kernels");
+}
+void winograd_interleave_avx512(const float*, std::int64_t, int, int, float*) {
+  throw Error("winograd_interleave_avx512: this build has no AVX-512 kernels");
+}
+void winograd_deinterleave_avx512(const float*, int, int, const float*, bool, float*, std::int64_t) {
+  throw Error("winograd_deinterleave_avx512: this build has no AVX-512 kernels");
 }
 #endif
 
@@ -123,11 +146,20 @@ void winograd_transform_avx512(const float*, int, int, const float*, std::int64_
 
 namespace {
 
-using Transform = void (*)(const float*, int, int, const float*, std::int64_t, std::int64_t, float*, std::int64_t,
-                           std::int64_t);
+// The kernels of one SIMD level.
+struct Kernels {
+  void (*transform)(const float*, int, int, const float*, std::int64_t, std::int64_t, float*, std::int64_t,
+                    std::int64_t);
+  void (*interleave)(const float*, std::int64_t, int, int, float*);
+  void (*deinterleave)(const float*, int, int, const float*, bool, float*, std::int64_t);
+};
 
-Transform transform_for(SimdLevel level) {
-  return level == SimdLevel::Avx512 ? kernels::winograd_transform_avx512 : kernels::winograd_transform_scalar;
+const Kernels& kernels_for(SimdLevel level) {
+  static const Kernels avx512{kernels::winograd_transform_avx512, kernels::winograd_interleave_avx512,
+                              kernels::winograd_deinterleave_avx512};
+  static const Kernels scalar{kernels::winograd_transform_scalar, kernels::winograd_interleave_scalar,
+                              kernels::winograd_deinterleave_scalar};
+  return level == SimdLevel::Avx512 ? avx512 : scalar;
 }
 
 // The matrices of one algorithm in float, as the transforms read them.
@@ -219,7 +251,7 @@ std::int64_t chunk_images(const WinogradConv& c, std::int64_t n, const WinogradW
 // place. flip: the filters of the input gradient, f = c of w and c = k of
 // w, the kernel turned by 180°.
 void transform_filters(const float* w, const WinogradConv& c, bool flip, const float* G, WinogradWorkspace& ws,
-                       Transform transform) {
+                       const Kernels& k) {
   // A network runs its layers on several slices of a batch with the same
   // weights: transform them again only when they differ from those last
   // transformed (bit for bit; a changed set differs at once, so comparing
@@ -252,14 +284,14 @@ void transform_filters(const float* w, const WinogradConv& c, bool flip, const f
                          : w[((f * c.channels + ch) * r + a) * r + b];
           g[(a * r + b) * kLanes + l] = value;
         }
-    transform(G, kAlpha, r, g, r * kLanes, kLanes, u + ch * Fp + fb * kLanes, kAlpha * Cp * Fp, Cp * Fp);
+    k.transform(G, kAlpha, r, g, r * kLanes, kLanes, u + ch * Fp + fb * kLanes, kAlpha * Cp * Fp, Cp * Fp);
   });
 }
 
 // V[ξ][t][c] = (Bᵀ d B)_ξ for every α×α input tile d (tile t of image i at
 // rows ty·m − P …, columns tx·m − P …; zero outside x).
 void transform_inputs(const float* x, std::int64_t n, const WinogradConv& c, int m, const float* BT,
-                      Transform transform) {
+                      const Kernels& k) {
   const int th = c.tiles_h(), tw = c.tiles_w();
   const std::int64_t Cp = round16(c.channels), blocks = Cp / kLanes, T = n * th * tw;
   const int Hp = th * m + kAlpha - m, Wp = tw * m + kAlpha - m;  // the rows and columns the tiles read
@@ -268,22 +300,24 @@ void transform_inputs(const float* x, std::int64_t n, const WinogradConv& c, int
   const std::int64_t plane = static_cast<std::int64_t>(c.height) * c.width;
   for_each_block(n * blocks, static_cast<std::int64_t>(Hp) * Wp * kLanes, [&](std::int64_t job, float* d) {
     const std::int64_t i = job / blocks, cb = job % blocks;
-    // The image's 16 channels, padded, as [row][column][lane].
-    std::fill(d, d + static_cast<std::int64_t>(Hp) * Wp * kLanes, 0.0f);
-    for (int l = 0; l < kLanes && cb * kLanes + l < c.channels; ++l) {
-      const float* src = x + (i * c.channels + cb * kLanes + l) * plane;
-      for (int yy = 0; yy < c.height; ++yy) {
-        const int row = yy + c.pad;
-        if (row >= Hp) break;
-        float* dst = d + (static_cast<std::int64_t>(row) * Wp + c.pad) * kLanes + l;
-        const int cols = std::min(c.width, Wp - c.pad);
-        for (int xx = 0; xx < cols; ++xx) dst[xx * kLanes] = src[yy * c.width + xx];
-      }
+    // The image's 16 channels, padded, as [row][column][lane]: the image
+    // rows in the middle, zeros around them (only the border is cleared).
+    const int lanes = static_cast<int>(std::min<std::int64_t>(kLanes, c.channels - cb * kLanes));
+    const float* src = x + (i * c.channels + cb * kLanes) * plane;
+    const int rows = std::min(c.height, Hp - c.pad), cols = std::min(c.width, Wp - c.pad);
+    const std::int64_t row_floats = static_cast<std::int64_t>(Wp) * kLanes;
+    std::fill(d, d + c.pad * row_floats, 0.0f);
+    std::fill(d + (c.pad + rows) * row_floats, d + Hp * row_floats, 0.0f);
+    for (int yy = 0; yy < rows; ++yy) {
+      float* row = d + (yy + c.pad) * row_floats;
+      std::fill(row, row + c.pad * kLanes, 0.0f);
+      std::fill(row + (c.pad + cols) * kLanes, row + row_floats, 0.0f);
+      k.interleave(src + static_cast<std::int64_t>(yy) * c.width, plane, lanes, cols, row + c.pad * kLanes);
     }
     for (int ty = 0; ty < th; ++ty)
       for (int tx = 0; tx < tw; ++tx) {
         const std::int64_t t = (i * th + ty) * tw + tx;
-        transform(BT, kAlpha, kAlpha, d + (static_cast<std::int64_t>(ty * m) * Wp + tx * m) * kLanes, Wp * kLanes,
+        k.transform(BT, kAlpha, kAlpha, d + (static_cast<std::int64_t>(ty * m) * Wp + tx * m) * kLanes, Wp * kLanes,
                   kLanes, v + t * Cp + cb * kLanes, kAlpha * T * Cp, T * Cp);
       }
   });
@@ -291,7 +325,7 @@ void transform_inputs(const float* x, std::int64_t n, const WinogradConv& c, int
 
 // M_ξ (T × F₁₆) = V_ξ (T × C₁₆) · U_ξ, then Y = Aᵀ M A per tile into y (n, F, O_h, O_w).
 void multiply_and_untransform(std::int64_t n, const WinogradConv& c, const float* u, const float* b, float* y,
-                              bool accumulate, Transform transform) {
+                              bool accumulate, const Kernels& k) {
   const int m = c.tile(), th = c.tiles_h(), tw = c.tiles_w(), oh = c.out_h(), ow = c.out_w();
   const std::int64_t F = c.filters, C = c.channels;
   const std::int64_t Fp = round16(F), Cp = round16(C), T = n * th * tw, blocks = Fp / kLanes;
@@ -312,22 +346,14 @@ void multiply_and_untransform(std::int64_t n, const WinogradConv& c, const float
     for (int ty = 0; ty < th; ++ty)
       for (int tx = 0; tx < tw; ++tx) {
         const std::int64_t t = (i * th + ty) * tw + tx;
-        transform(AT, m, kAlpha, mm + t * Fp + fb * kLanes, kAlpha * T * Fp, T * Fp,
-                  s + (static_cast<std::int64_t>(ty * m) * Ws + tx * m) * kLanes, Ws * kLanes, kLanes);
+        k.transform(AT, m, kAlpha, mm + t * Fp + fb * kLanes, kAlpha * T * Fp, T * Fp,
+                    s + (static_cast<std::int64_t>(ty * m) * Ws + tx * m) * kLanes, Ws * kLanes, kLanes);
       }
-    for (int l = 0; l < kLanes && fb * kLanes + l < F; ++l) {
-      const std::int64_t f = fb * kLanes + l;
-      float* dst = y + (i * F + f) * plane;
-      const float bias = b ? b[f] : 0.0f;
-      for (int yy = 0; yy < oh; ++yy) {
-        const float* src = s + static_cast<std::int64_t>(yy) * Ws * kLanes + l;
-        float* row = dst + static_cast<std::int64_t>(yy) * ow;
-        if (accumulate)
-          for (int xx = 0; xx < ow; ++xx) row[xx] += src[xx * kLanes] + bias;
-        else
-          for (int xx = 0; xx < ow; ++xx) row[xx] = src[xx * kLanes] + bias;
-      }
-    }
+    const int lanes = static_cast<int>(std::min<std::int64_t>(kLanes, F - fb * kLanes));
+    float* dst = y + (i * F + fb * kLanes) * plane;
+    for (int yy = 0; yy < oh; ++yy)
+      k.deinterleave(s + static_cast<std::int64_t>(yy) * Ws * kLanes, ow, lanes, b ? b + fb * kLanes : nullptr,
+                     accumulate, dst + static_cast<std::int64_t>(yy) * ow, plane);
   });
 }
 
@@ -336,16 +362,16 @@ void multiply_and_untransform(std::int64_t n, const WinogradConv& c, const float
 void winograd_forward(const float* x, std::int64_t n, const WinogradConv& c, const float* w, const float* b, float* y,
                       bool accumulate, WinogradWorkspace& ws, SimdLevel level) {
   check(c, "winograd_forward");
-  const Transform transform = transform_for(level);
+  const Kernels& k = kernels_for(level);
   const int m = c.tile();
   const Floats& f = matrices(m, c.kernel);
-  transform_filters(w, c, false, f.G.data(), ws, transform);
+  transform_filters(w, c, false, f.G.data(), ws, k);
   const std::int64_t in = static_cast<std::int64_t>(c.channels) * c.height * c.width,
                      out = static_cast<std::int64_t>(c.filters) * c.out_h() * c.out_w(), step = chunk_images(c, n, ws);
   for (std::int64_t i = 0; i < n; i += step) {
     const std::int64_t images = std::min(step, n - i);
-    transform_inputs(x + i * in, images, c, m, f.BT.data(), transform);
-    multiply_and_untransform(images, c, ws.filters.u.data(), b, y + i * out, accumulate, transform);
+    transform_inputs(x + i * in, images, c, m, f.BT.data(), k);
+    multiply_and_untransform(images, c, ws.filters.u.data(), b, y + i * out, accumulate, k);
   }
 }
 
@@ -355,24 +381,24 @@ void winograd_backward_data(const float* dy, std::int64_t n, const WinogradConv&
   // δ (n, K, O_h, O_w) padded by r − 1 − P, correlated with the turned
   // filters, gives an H × W output: the forward algorithm on that geometry.
   const WinogradConv back{c.filters, c.out_h(), c.out_w(), c.channels, c.kernel, c.kernel - 1 - c.pad};
-  const Transform transform = transform_for(level);
+  const Kernels& k = kernels_for(level);
   const int m = back.tile();
   const Floats& f = matrices(m, back.kernel);
-  transform_filters(w, c, true, f.G.data(), ws, transform);
+  transform_filters(w, c, true, f.G.data(), ws, k);
   const std::int64_t in = static_cast<std::int64_t>(back.channels) * back.height * back.width,
                      out = static_cast<std::int64_t>(back.filters) * back.out_h() * back.out_w(),
                      step = chunk_images(back, n, ws);
   for (std::int64_t i = 0; i < n; i += step) {
     const std::int64_t images = std::min(step, n - i);
-    transform_inputs(dy + i * in, images, back, m, f.BT.data(), transform);
-    multiply_and_untransform(images, back, ws.turned.u.data(), nullptr, dx + i * out, true, transform);
+    transform_inputs(dy + i * in, images, back, m, f.BT.data(), k);
+    multiply_and_untransform(images, back, ws.turned.u.data(), nullptr, dx + i * out, true, k);
   }
 }
 
 void winograd_backward_filter(const float* x, const float* dy, std::int64_t n, const WinogradConv& c, float* dw,
                               WinogradWorkspace& ws, SimdLevel level) {
   check(c, "winograd_backward_filter");
-  const Transform transform = transform_for(level);
+  const Kernels& k = kernels_for(level);
   const int m = c.tile(), r = c.kernel, th = c.tiles_h(), tw = c.tiles_w(), oh = c.out_h(), ow = c.out_w();
   // w_grad tile = correlation of the α×α input tile with the m×m δ tile: F(r, m).
   const Floats& f = matrices(r, m);
@@ -385,7 +411,7 @@ void winograd_backward_filter(const float* x, const float* dy, std::int64_t n, c
   float* wt = scratch().wt.data();
   for (std::int64_t i0 = 0; i0 < n; i0 += step) {
     const std::int64_t images = std::min(step, n - i0), T = images * th * tw;
-    transform_inputs(x + i0 * in, images, c, m, f.BT.data(), transform);  // V = B'ᵀ d B'
+    transform_inputs(x + i0 * in, images, c, m, f.BT.data(), k);  // V = B'ᵀ d B'
     // Δ[ξ][t][k] = (G' δ G'ᵀ)_ξ, δ zero beyond the output.
     grow(scratch().m, kPoints * T * Kp);
     float* delta = scratch().m.data();
@@ -393,16 +419,15 @@ void winograd_backward_filter(const float* x, const float* dy, std::int64_t n, c
     for_each_block(images * kblocks, static_cast<std::int64_t>(Hs) * Ws * kLanes, [&](std::int64_t job, float* s) {
       const std::int64_t i = job / kblocks, kb = job % kblocks;
       std::fill(s, s + static_cast<std::int64_t>(Hs) * Ws * kLanes, 0.0f);
-      for (int l = 0; l < kLanes && kb * kLanes + l < K; ++l) {
-        const float* src = d0 + (i * K + kb * kLanes + l) * plane;
-        for (int yy = 0; yy < oh; ++yy)
-          for (int xx = 0; xx < ow; ++xx)
-            s[(static_cast<std::int64_t>(yy) * Ws + xx) * kLanes + l] = src[yy * ow + xx];
-      }
+      const int lanes = static_cast<int>(std::min<std::int64_t>(kLanes, K - kb * kLanes));
+      const float* src = d0 + (i * K + kb * kLanes) * plane;
+      for (int yy = 0; yy < oh; ++yy)
+        k.interleave(src + static_cast<std::int64_t>(yy) * ow, plane, lanes, ow,
+                     s + static_cast<std::int64_t>(yy) * Ws * kLanes);
       for (int ty = 0; ty < th; ++ty)
         for (int tx = 0; tx < tw; ++tx) {
           const std::int64_t t = (i * th + ty) * tw + tx;
-          transform(f.G.data(), kAlpha, m, s + (static_cast<std::int64_t>(ty * m) * Ws + tx * m) * kLanes,
+          k.transform(f.G.data(), kAlpha, m, s + (static_cast<std::int64_t>(ty * m) * Ws + tx * m) * kLanes,
                     Ws * kLanes, kLanes, delta + t * Kp + kb * kLanes, kAlpha * T * Kp, T * Kp);
         }
     });
@@ -417,10 +442,10 @@ void winograd_backward_filter(const float* x, const float* dy, std::int64_t n, c
   }
   // dw[k, c] += A'ᵀ W A' (r × r), 16 channels at a time.
   for_each_block(K * cblocks, static_cast<std::int64_t>(r) * r * kLanes, [&](std::int64_t job, float* s) {
-    const std::int64_t k = job / cblocks, cb = job % cblocks;
-    transform(f.AT.data(), r, kAlpha, wt + k * Cp + cb * kLanes, kAlpha * Kp * Cp, Kp * Cp, s, r * kLanes, kLanes);
+    const std::int64_t filter = job / cblocks, cb = job % cblocks;
+    k.transform(f.AT.data(), r, kAlpha, wt + filter * Cp + cb * kLanes, kAlpha * Kp * Cp, Kp * Cp, s, r * kLanes, kLanes);
     for (int l = 0; l < kLanes && cb * kLanes + l < c.channels; ++l) {
-      float* out = dw + (k * c.channels + cb * kLanes + l) * r * r;
+      float* out = dw + (filter * c.channels + cb * kLanes + l) * r * r;
       for (int e = 0; e < r * r; ++e) out[e] += s[e * kLanes + l];
     }
   });

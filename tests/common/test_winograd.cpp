@@ -147,6 +147,56 @@ TEST_CASE("Winograd matrices F(m, r) compute the correlation of m outputs with r
   CHECK_THROWS_AS(winograd_matrices(5, 5), Error);  // α = 9: more points than the table has
 }
 
+TEST_CASE("the scalar interleave puts lane l of column x at x·16 + l, and deinterleave undoes it",
+          "[common][winograd]") {
+  // Three planes of five columns, stride 7 between planes: 100·l + x.
+  std::vector<float> src(3 * 7, -1.0f);
+  for (int l = 0; l < 3; ++l)
+    for (int x = 0; x < 5; ++x) src[static_cast<std::size_t>(l * 7 + x)] = static_cast<float>(100 * l + x);
+  std::vector<float> mid(5 * 16, 99.0f);
+  kernels::winograd_interleave_scalar(src.data(), 7, 3, 5, mid.data());
+  CHECK(mid[2 * 16 + 1] == 102.0f);
+  CHECK(mid[4 * 16 + 2] == 204.0f);
+  CHECK(mid[0] == 0.0f);
+  CHECK(mid[3 * 16 + 3] == 0.0f);  // lanes past the third are zero
+  CHECK(mid[4 * 16 + 15] == 0.0f);
+  std::vector<float> back(3 * 7, -1.0f);
+  const float bias[3] = {0.5f, 1.5f, 2.5f};
+  kernels::winograd_deinterleave_scalar(mid.data(), 5, 3, bias, false, back.data(), 7);
+  CHECK(back[1 * 7 + 4] == 105.5f);
+  CHECK(back[2 * 7 + 0] == 202.5f);
+  CHECK(back[0 * 7 + 5] == -1.0f);  // beyond the count: untouched
+  kernels::winograd_deinterleave_scalar(mid.data(), 5, 3, nullptr, true, back.data(), 7);
+  CHECK(back[1 * 7 + 4] == 209.5f);
+}
+
+TEST_CASE("the AVX-512 interleave and deinterleave match the scalar ones for every lane count and ragged widths",
+          "[common][winograd][simd]") {
+  if (!test::cpu_has(SimdLevel::Avx512)) {
+    WARN("no AVX-512 on this CPU: the kernels are not run");
+    return;
+  }
+  Rng rng(12);
+  for (int lanes : {1, 5, 15, 16})
+    for (int count : {1, 7, 16, 17, 28, 33}) {
+      const std::int64_t stride = count + 3;
+      const std::vector<float> src = random_floats(static_cast<std::size_t>(16 * stride), rng);
+      std::vector<float> a(static_cast<std::size_t>(count * 16 + 16), 7.0f), b = a;
+      kernels::winograd_interleave_scalar(src.data(), stride, lanes, count, a.data());
+      kernels::winograd_interleave_avx512(src.data(), stride, lanes, count, b.data());
+      INFO("interleave, " << lanes << " lanes, " << count << " columns");
+      CHECK(a == b);
+      const std::vector<float> bias = random_floats(16, rng);
+      for (bool accumulate : {false, true}) {
+        std::vector<float> c = random_floats(static_cast<std::size_t>(16 * stride), rng), d = c;
+        kernels::winograd_deinterleave_scalar(a.data(), count, lanes, bias.data(), accumulate, c.data(), stride);
+        kernels::winograd_deinterleave_avx512(a.data(), count, lanes, bias.data(), accumulate, d.data(), stride);
+        INFO("deinterleave, accumulate " << accumulate);
+        CHECK(c == d);
+      }
+    }
+}
+
 TEST_CASE("the AVX-512 Winograd tile transform matches the scalar one on every shape the convolutions use",
           "[common][winograd][simd]") {
   if (!test::cpu_has(SimdLevel::Avx512)) {

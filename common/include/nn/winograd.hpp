@@ -122,6 +122,20 @@ void winograd_transform_scalar(const float* L, int p, int q, const float* in, st
                                std::int64_t in_col, float* out, std::int64_t out_row, std::int64_t out_col);
 void winograd_transform_avx512(const float* L, int p, int q, const float* in, std::int64_t in_row,
                                std::int64_t in_col, float* out, std::int64_t out_row, std::int64_t out_col);
+
+// The moves between planes and the 16-lane layout, per image row.
+// interleave:   dst[x·16 + l] = src[l·stride + x] for x < count, l < lanes;
+//               lanes ≥ `lanes` are written as zeros.
+// deinterleave: dst[l·stride + x] = src[x·16 + l] + bias[l] (bias may be
+//               null), added to dst when accumulate, for x < count, l < lanes.
+// lanes ≤ 16. The AVX-512 versions move sixteen columns at a time through a
+// 16×16 register transpose, the scalar ones are the reference.
+void winograd_interleave_scalar(const float* src, std::int64_t stride, int lanes, int count, float* dst);
+void winograd_interleave_avx512(const float* src, std::int64_t stride, int lanes, int count, float* dst);
+void winograd_deinterleave_scalar(const float* src, int count, int lanes, const float* bias, bool accumulate,
+                                  float* dst, std::int64_t stride);
+void winograd_deinterleave_avx512(const float* src, int count, int lanes, const float* bias, bool accumulate,
+                                  float* dst, std::int64_t stride);
 }  // namespace kernels
 
 }  // namespace nn
