@@ -30,6 +30,18 @@ if(NN_SANITIZE)
   add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
 endif()
 
+# Fuzz build (preset "fuzz", clang only): every object is instrumented for
+# libFuzzer's coverage and checked by the address and undefined-behaviour
+# sanitizers; only the fuzz targets link libFuzzer's driver (fuzz/).
+option(NN_FUZZ "Build the libFuzzer targets of fuzz/ (clang)" OFF)
+if(NN_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "NN_FUZZ needs clang (libFuzzer); configure with the 'fuzz' preset")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
+endif()
+
 # Per-file flags for the SIMD kernels. Only these files are compiled for a
 # wider instruction set; the dispatcher calls them only when the CPU has it.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -20,7 +21,9 @@ class GzReader {
     if (!std::filesystem::exists(path, ec)) throw Error(path_ + ": no such file");
     file_ = gzopen(path_.c_str(), "rb");
     if (!file_) throw Error(path_ + ": cannot open: " + std::strerror(errno));
-    gzbuffer(file_, 1 << 17);
+    // Large reads for the data sets, no more buffer than a small file needs.
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    gzbuffer(file_, static_cast<unsigned>(ec ? 1u << 17 : std::clamp<std::uintmax_t>(size, 8192, 1u << 17)));
   }
   ~GzReader() {
     if (file_) gzclose(file_);
@@ -69,11 +72,47 @@ class GzReader {
                   " bytes after the data the header declares (wrong header or a different file appended)");
   }
 
+  // Reads `bytes` declared by the header into a vector that grows as the
+  // data arrive, so that a header claiming more than the file holds fails
+  // on the missing bytes instead of reserving memory for them.
+  std::vector<std::uint8_t> read_declared(std::uint64_t bytes, const std::string& what) {
+    if (gzdirect(file_) && bytes > bound_)  // what a plain file holds is known before reading
+      throw Error(path_ + ": truncated " + what + ": expected " + std::to_string(bytes) + " bytes, found " +
+                  std::to_string(bound_));
+    if (bytes > bound_)
+      throw Error(path_ + ": the header declares " + what + ", " + std::to_string(bytes) +
+                  " bytes, more than the compressed file of " + std::to_string(size_) +
+                  " bytes can hold (corrupt header)");
+    constexpr std::uint64_t kChunk = 1u << 24;
+    std::vector<std::uint8_t> out;
+    while (out.size() < bytes) {
+      const std::size_t old = out.size();
+      const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(bytes - old, kChunk));
+      out.resize(old + chunk);
+      const std::size_t got = read(out.data() + old, chunk);
+      if (got != chunk)
+        throw Error(path_ + ": truncated " + what + ": expected " + std::to_string(bytes) + " bytes, found " +
+                    std::to_string(old + got));
+    }
+    return out;
+  }
+
+  // Called once the `header` bytes are read: from then on gzdirect knows
+  // whether the file is compressed, which bounds how many bytes can follow.
+  void measure(std::uint64_t header) {
+    std::error_code ec;
+    size_ = std::filesystem::file_size(path_, ec);
+    if (ec) size_ = 0;
+    // Deflate expands at most about 1032 : 1; a plain file holds what it holds.
+    bound_ = gzdirect(file_) ? (size_ > header ? size_ - header : 0) : size_ * 1032 + 4096;
+  }
+
   const std::string& name() const { return path_; }
 
  private:
   std::string path_;
   gzFile file_ = nullptr;
+  std::uint64_t size_ = 0, bound_ = 0;
 };
 
 std::string hex(std::uint32_t v) {
@@ -105,10 +144,10 @@ IdxImages read_idx_images(const std::filesystem::path& path) {
     throw Error(in.name() + ": implausible image size " + std::to_string(img.rows) + "x" + std::to_string(img.cols));
   if (img.count > (std::int64_t{1} << 31) / (img.rows * img.cols))
     throw Error(in.name() + ": implausible image count " + std::to_string(img.count));
-  img.pixels.resize(static_cast<std::size_t>(img.count * img.rows * img.cols));
-  in.read_exact(img.pixels.data(), img.pixels.size(),
-                "pixel data (" + std::to_string(img.count) + " images of " + std::to_string(img.rows) + "x" +
-                    std::to_string(img.cols) + ")");
+  in.measure(16);
+  img.pixels = in.read_declared(static_cast<std::uint64_t>(img.count * img.rows * img.cols),
+                                "pixel data (" + std::to_string(img.count) + " images of " + std::to_string(img.rows) +
+                                    "x" + std::to_string(img.cols) + ")");
   in.expect_end();
   return img;
 }
@@ -118,8 +157,8 @@ std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path, int
   check_magic(in, in.read_be32("header (magic number)"), 0x00000801, "labels");
   const std::uint32_t count = in.read_be32("header (label count)");
   if (count > (1u << 31)) throw Error(in.name() + ": implausible label count " + std::to_string(count));
-  std::vector<std::uint8_t> labels(count);
-  in.read_exact(labels.data(), labels.size(), "label data (" + std::to_string(count) + " labels)");
+  in.measure(8);
+  const std::vector<std::uint8_t> labels = in.read_declared(count, "label data (" + std::to_string(count) + " labels)");
   in.expect_end();
   for (std::size_t i = 0; i < labels.size(); ++i)
     if (labels[i] >= num_classes)

@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
@@ -156,7 +158,20 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : path_(path
       throw Error(where + ": data_offsets must be [begin, end]");
     e.begin = off[0].get<std::uint64_t>();
     e.end = off[1].get<std::uint64_t>();
-    const std::uint64_t expected_bytes = static_cast<std::uint64_t>(numel(e.shape)) * dtype_size(e.dtype);
+    // The byte count, refused before the product of large dimensions
+    // overflows 64 bits (it is compared with the offsets below).
+    const bool empty = std::find(e.shape.begin(), e.shape.end(), 0) != e.shape.end();
+    std::uint64_t elements = empty ? 0 : 1;
+    const std::uint64_t room = std::numeric_limits<std::uint64_t>::max() / dtype_size(e.dtype);
+    for (std::int64_t d : e.shape) {
+      if (empty) break;
+      const auto u = static_cast<std::uint64_t>(d);
+      if (elements > room / u)
+        throw Error(where + ": shape " + shape_string(e.shape) + " of " + e.dtype +
+                    " has more bytes than 64 bits can count");
+      elements *= u;
+    }
+    const std::uint64_t expected_bytes = elements * dtype_size(e.dtype);
     if (e.begin > e.end || e.end > data_size)
       throw Error(where + ": data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
                   "] lie outside the data section of " + std::to_string(data_size) + " bytes (file truncated?)");
@@ -197,13 +212,19 @@ void SafetensorsFile::read(const std::string& name, const std::vector<std::int64
   if (out.size() * sizeof(float) != e.end - e.begin)
     throw Error("checkpoint " + path_ + ": tensor '" + name + "': destination holds " + std::to_string(out.size()) +
                 " floats");
-  std::memcpy(out.data(), data_.data() + e.begin, e.end - e.begin);
+  if (e.end > e.begin) std::memcpy(out.data(), data_.data() + e.begin, e.end - e.begin);  // an empty span may be null
 }
 
 std::map<std::string, std::string> load_safetensors(const std::filesystem::path& path,
                                                     const std::vector<NamedTensor>& slots,
                                                     const std::string& ignored_prefix) {
   const SafetensorsFile file(path);
+  load_safetensors(file, slots, ignored_prefix);
+  return file.metadata();
+}
+
+void load_safetensors(const SafetensorsFile& file, const std::vector<NamedTensor>& slots,
+                      const std::string& ignored_prefix) {
   // First check everything, collecting every problem...
   std::vector<std::string> problems;
   for (const auto& s : slots) {
@@ -223,13 +244,12 @@ std::map<std::string, std::string> load_safetensors(const std::filesystem::path&
     if (!wanted) problems.push_back("unexpected tensor '" + name + "' " + shape_string(e.shape));
   }
   if (!problems.empty()) {
-    std::string msg = "checkpoint " + path.string() + " does not match the model:";
+    std::string msg = "checkpoint " + file.path() + " does not match the model:";
     for (const auto& p : problems) msg += "\n  " + p;
     throw Error(msg);
   }
   // ...then copy.
   for (const auto& s : slots) file.read(s.name, s.shape, s.data);
-  return file.metadata();
 }
 
 }  // namespace nn

@@ -102,7 +102,7 @@ void Composite<T>::check_values(const std::string& source) const {
 // ---- Sequential ------------------------------------------------------------------------
 
 template <typename T>
-std::vector<typename Composite<T>::Part> Sequential<T>::parts() const {
+std::vector<typename Sequential<T>::Part> Sequential<T>::parts() const {
   std::vector<Part> all;
   for (const Child& c : children_) all.push_back({c.name, c.layer.get()});
   return all;
@@ -350,7 +350,7 @@ void Sequential<T>::summarize(const std::string& name, const Shape& input, int d
 // ---- Residual --------------------------------------------------------------------------
 
 template <typename T>
-std::vector<typename Composite<T>::Part> Residual<T>::parts() const {
+std::vector<typename Residual<T>::Part> Residual<T>::parts() const {
   std::vector<Part> all = {{"", body_.get()}};
   if (shortcut_) all.push_back({shortcut_name_, shortcut_.get()});
   return all;
@@ -439,7 +439,7 @@ void Residual<T>::summarize(const std::string& name, const Shape& input, int dep
 // ---- Concat ------------------------------------------------------------------------------
 
 template <typename T>
-std::vector<typename Composite<T>::Part> Concat<T>::parts() const {
+std::vector<typename Concat<T>::Part> Concat<T>::parts() const {
   std::vector<Part> all;
   for (const Branch& b : branches_) all.push_back({b.name, b.layer.get()});
   return all;

@@ -1,9 +1,11 @@
 // train.cpp — the chapter-5 training loop and checkpoints.
 #include "ch05/train.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <type_traits>
 
 #include "ch02/losses.hpp"
 #include "nn/cli.hpp"
@@ -103,7 +105,9 @@ void save_checkpoint(const std::filesystem::path& path, const std::vector<Checkp
   save.metadata["architecture"] = architecture;
   if (optimizer || state.next_epoch > 0) {  // where training stands: a checkpoint, not only weights
     save.metadata["next_epoch"] = std::to_string(state.next_epoch);
-    save.metadata["learning_rate"] = std::to_string(state.learning_rate);
+    char lr[32];  // every digit, so that a resumed run continues with the same bits
+    std::snprintf(lr, sizeof lr, "%.17g", state.learning_rate);
+    save.metadata["learning_rate"] = lr;
     save.metadata["seed"] = std::to_string(seed);
   }
   if (optimizer) {
@@ -126,16 +130,28 @@ ResumeState load_checkpoint(const std::filesystem::path& path, const std::vector
   for (const auto& t : model) slots.push_back({t.name, dims_of(t.value.shape()), t.value.span()});
   if (optimizer && has_optimizer_state)
     for (auto& s : optimizer->state()) slots.push_back({"optimizer." + s.name, dims_of(s.value.shape()), s.value.span()});
-  // The optimiser's tensors in the file are ignored when not resuming.
-  const auto meta = load_safetensors(path, slots, optimizer && has_optimizer_state ? "" : "optimizer.");
+  // The metadata first, so that a bad value leaves the model untouched.
+  const auto& meta = file.metadata();
   ResumeState state;
-  auto get = [&](const char* key) -> std::string {
+  // Each number must be the whole of its string and in range, or the file
+  // is refused with the key and what was found.
+  auto number = [&](const char* key, auto& out, auto low, auto high) {
     auto it = meta.find(key);
-    return it == meta.end() ? std::string() : it->second;
+    if (it == meta.end()) return;
+    const std::string& text = it->second;
+    using T = std::remove_reference_t<decltype(out)>;
+    T value{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty() || !(value >= low && value <= high))
+      throw Error("checkpoint " + path.string() + ": metadata '" + key + "' is \"" + text.substr(0, 40) +
+                  "\", expected a number from " + std::to_string(low) + " to " + std::to_string(high));
+    out = value;
   };
-  if (!get("next_epoch").empty()) state.next_epoch = std::stoi(get("next_epoch"));
-  if (!get("learning_rate").empty()) state.learning_rate = std::stod(get("learning_rate"));
-  if (!get("optimizer_steps").empty()) state.optimizer_steps = std::stoll(get("optimizer_steps"));
+  number("next_epoch", state.next_epoch, 0, 1000000);
+  number("learning_rate", state.learning_rate, 0.0, 1e6);
+  number("optimizer_steps", state.optimizer_steps, std::int64_t{0}, std::int64_t{1} << 50);
+  // The optimiser's tensors in the file are ignored when not resuming.
+  load_safetensors(file, slots, optimizer && has_optimizer_state ? "" : "optimizer.");
   if (optimizer && has_optimizer_state) optimizer->set_steps(state.optimizer_steps);
   return state;
 }

@@ -131,6 +131,23 @@ TEST_CASE("idx: bad files give clear errors", "[ch05][idx]") {
                         Catch::Contains("truncated pixel data") && Catch::Contains("expected 7840 bytes, found 7740"));
     }
   }
+  SECTION("a header that claims far more than the file holds is refused before memory is reserved") {
+    // 2³¹ − 1 labels, 10⁹ / (28·28) images: a few bytes of file each. The
+    // sanitizer build would report an allocation of gigabytes.
+    auto labels = labels_bytes(3);
+    labels[4] = 0x7F, labels[5] = labels[6] = labels[7] = 0xFF;
+    const auto p = dir.write("huge-labels", labels);
+    CHECK_THROWS_WITH(read_idx_labels(p), Catch::Contains("truncated label data (2147483647 labels)") &&
+                                              Catch::Contains("expected 2147483647 bytes, found 3"));
+    auto images = images_bytes(0x803, 2, 28, 28);
+    const std::uint32_t claim = 1'000'000'000u / (28 * 28);
+    const auto count = be32(claim);
+    std::copy(count.begin(), count.end(), images.begin() + 4);
+    for (bool gz : {false, true}) {
+      const auto q = dir.write(gz ? "huge.gz" : "huge", images, gz);
+      CHECK_THROWS_WITH(read_idx_images(q), Catch::Contains(q.string()) && Catch::Contains(std::to_string(claim) + " images"));
+    }
+  }
   SECTION("extra bytes after the data") {
     auto b = labels_bytes(5);
     b.push_back(1);

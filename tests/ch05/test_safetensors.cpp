@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "ch05/train.hpp"
 #include "nn/error.hpp"
 #include "nn/rng.hpp"
 #include "nn/safetensors.hpp"
@@ -108,6 +109,12 @@ TEST_CASE("safetensors: malformed files are rejected with the reason", "[ch05][s
     std::vector<float> out(2);
     CHECK_THROWS_WITH(load_safetensors(p, {{"a", {2}, out}}), Catch::Contains("has dtype F64, expected F32"));
   }
+  SECTION("a shape whose element count overflows 64 bits") {
+    write_all(p, handmade(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})", 8));
+    CHECK_THROWS_WITH(SafetensorsFile(p), Catch::Contains("has more bytes than 64 bits can count"));
+    write_all(p, handmade(R"({"a":{"dtype":"F32","shape":[9223372036854775807,0],"data_offsets":[0,0]}})", 0));
+    CHECK(SafetensorsFile(p).entries().at("a").end == 0);  // a zero dimension: an empty tensor
+  }
   SECTION("a header that is not JSON") {
     write_all(p, handmade("{not json at all", 0));
     CHECK_THROWS_WITH(SafetensorsFile(p), Catch::Contains("header is not valid JSON"));
@@ -146,4 +153,26 @@ TEST_CASE("safetensors: an interrupted save leaves the previous checkpoint intac
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path)) ++files;
   CHECK(files == 1);  // no temporary left behind
+}
+
+TEST_CASE("checkpoint metadata that is not a number in range is refused and the model keeps its values",
+          "[ch05][safetensors][checkpoint]") {
+  TempDir dir;
+  const fs::path p = dir.path / "meta.safetensors";
+  Tensor<float> w(Shape{2, 3});
+  for (std::int64_t i = 0; i < w.size(); ++i) w.data()[i] = static_cast<float>(i);
+  ch05::ResumeState state{3, 0.01 * 0.1, 0};
+  ch05::save_checkpoint(p, {{"w", w.view()}}, "test", nullptr, state, 1);
+  // The learning rate comes back with every bit (0.01·0.1 is not 0.001).
+  CHECK(ch05::load_checkpoint(p, {{"w", w.view()}}, nullptr).learning_rate == 0.01 * 0.1);
+  for (const char* bad : {"abc", "3x", "", "-1", "99999999999999999999", "1e3"}) {
+    std::vector<float> values(6, 5.0f);
+    save_safetensors(p, {{"w", {2, 3}, values}}, SaveOptions{{{"next_epoch", bad}}, {}});
+    Tensor<float> into(Shape{2, 3});
+    into.fill(-1.0f);
+    INFO("next_epoch \"" << bad << "\"");
+    CHECK_THROWS_WITH(ch05::load_checkpoint(p, {{"w", into.view()}}, nullptr),
+                      Catch::Contains(p.string()) && Catch::Contains("metadata 'next_epoch'"));
+    CHECK(into.data()[0] == -1.0f);
+  }
 }

@@ -65,6 +65,7 @@ class SafetensorsFile {
   const std::map<std::string, Entry>& entries() const { return entries_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   bool contains(const std::string& name) const { return entries_.count(name) != 0; }
+  const std::string& path() const { return path_; }
   // Copies a float32 tensor out, checking its dtype and shape.
   void read(const std::string& name, const std::vector<std::int64_t>& expected_shape, std::span<float> out) const;
 
@@ -83,6 +84,9 @@ class SafetensorsFile {
 std::map<std::string, std::string> load_safetensors(const std::filesystem::path& path,
                                                     const std::vector<NamedTensor>& slots,
                                                     const std::string& ignored_prefix = "");
+// The same from a file already read (whose metadata the caller has checked).
+void load_safetensors(const SafetensorsFile& file, const std::vector<NamedTensor>& slots,
+                      const std::string& ignored_prefix = "");
 
 std::string shape_string(const std::vector<std::int64_t>& shape);
 

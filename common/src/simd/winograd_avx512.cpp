@@ -4,9 +4,10 @@
 // unroll and the tile stays in registers; zero coefficients (a third of
 // Bᵀ's) are skipped. Also the 16×16 transposes that move image rows in and
 // out of that layout.
-#include <immintrin.h>
-
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC bug 105593, as in exp_avx512.cpp
+#endif
+#include <immintrin.h>
 
 #include "nn/winograd.hpp"
 
