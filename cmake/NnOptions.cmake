@@ -30,6 +30,14 @@ if(NN_SANITIZE)
   add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
 endif()
 
+# ThreadSanitizer build (preset "tsan"): the tests that run two or more
+# threads; any data race or lock-order report fails the test.
+option(NN_TSAN "Build with ThreadSanitizer" OFF)
+if(NN_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
 # Fuzz build (preset "fuzz", clang only): every object is instrumented for
 # libFuzzer's coverage and checked by the address and undefined-behaviour
 # sanitizers; only the fuzz targets link libFuzzer's driver (fuzz/).

@@ -5,7 +5,9 @@
 
 #include "nn/cpu.hpp"
 #include "nn/error.hpp"
+#include "nn/interrupt.hpp"
 #include "nn/plot.hpp"
+#include "nn/report.hpp"
 
 namespace nn::cli {
 
@@ -78,8 +80,11 @@ int run(CLI::App& app, int argc, char** argv, const CommonOptions& options, cons
   try {
     set_simd_level(parse_simd_level(options.simd));
     plot::set_interactive(options.show);
-    std::filesystem::create_directories(options.out_dir);
+    check_writable_folder(options.out_dir);  // before any work, not after the first hour
     return body();
+  } catch (const Interrupted& e) {
+    std::fprintf(stderr, "interrupted: %s\n", e.what());
+    return 128 + e.signal();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -2,11 +2,33 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "nn/error.hpp"
 
 namespace nn {
+
+void check_writable_folder(const std::filesystem::path& folder) {
+  const std::filesystem::path dir = folder.empty() ? std::filesystem::path(".") : folder;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error("output folder " + dir.string() + " cannot be made: " + ec.message());
+  if (!std::filesystem::is_directory(dir)) throw Error("output folder " + dir.string() + " is not a folder");
+  const std::filesystem::path probe = dir / (".write-test-" + std::to_string(::getpid()));
+  std::FILE* f = std::fopen(probe.c_str(), "wb");
+  if (!f) throw Error("output folder " + dir.string() + " is not writable: " + std::strerror(errno));
+  const bool ok = std::fputc('x', f) != EOF;
+  const bool closed = std::fclose(f) == 0;
+  std::filesystem::remove(probe, ec);
+  if (!ok || !closed) throw Error("output folder " + dir.string() + " cannot be written to: " + std::strerror(errno));
+}
+
+void check_writable(const std::filesystem::path& file) {
+  if (std::filesystem::is_directory(file)) throw Error(file.string() + " is a folder, expected a file to write");
+  check_writable_folder(file.parent_path());
+}
 
 CsvWriter::CsvWriter(const std::filesystem::path& path, const std::vector<std::string>& header, bool append)
     : path_(path), columns_(header.size()) {

@@ -10,6 +10,7 @@
 #include "ch02/losses.hpp"
 #include "nn/cli.hpp"
 #include "nn/error.hpp"
+#include "nn/interrupt.hpp"
 #include "nn/report.hpp"
 #include "nn/safetensors.hpp"
 
@@ -36,6 +37,10 @@ std::string architecture(const Classifier<float>& net) {
 
 std::uint64_t epoch_seed(std::uint64_t seed, int epoch, std::uint64_t purpose) {
   return seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch) * 0xBF58476D1CE4E5B9ULL + purpose;
+}
+
+std::uint64_t step_seed(std::uint64_t seed, int epoch, std::int64_t step) {
+  return epoch_seed(seed, epoch, 1) + static_cast<std::uint64_t>(step + 1) * 0x94D049BB133111EBULL;
 }
 
 TrainOptions options_from_flags(const cli::TrainingFlags& o, std::uint64_t seed) {
@@ -110,6 +115,14 @@ void save_checkpoint(const std::filesystem::path& path, const std::vector<Checkp
     save.metadata["learning_rate"] = lr;
     save.metadata["seed"] = std::to_string(seed);
   }
+  if (state.next_step > 0) {  // stopped part-way through next_epoch
+    char sum[32];
+    std::snprintf(sum, sizeof sum, "%.17g", state.epoch_loss_sum);
+    save.metadata["next_step"] = std::to_string(state.next_step);
+    save.metadata["epoch_loss_sum"] = sum;
+    save.metadata["epoch_seen"] = std::to_string(state.epoch_seen);
+    save.metadata["epoch_correct"] = std::to_string(state.epoch_correct);
+  }
   if (optimizer) {
     for (auto& s : optimizer->state())
       tensors.push_back({"optimizer." + s.name, dims_of(s.value.shape()), s.value.span()});
@@ -150,6 +163,10 @@ ResumeState load_checkpoint(const std::filesystem::path& path, const std::vector
   number("next_epoch", state.next_epoch, 0, 1000000);
   number("learning_rate", state.learning_rate, 0.0, 1e6);
   number("optimizer_steps", state.optimizer_steps, std::int64_t{0}, std::int64_t{1} << 50);
+  number("next_step", state.next_step, std::int64_t{0}, std::int64_t{1} << 40);
+  number("epoch_loss_sum", state.epoch_loss_sum, 0.0, 1e300);
+  number("epoch_seen", state.epoch_seen, std::int64_t{0}, std::int64_t{1} << 50);
+  number("epoch_correct", state.epoch_correct, std::int64_t{0}, state.epoch_seen);
   // The optimiser's tensors in the file are ignored when not resuming.
   load_safetensors(file, slots, optimizer && has_optimizer_state ? "" : "optimizer.");
   if (optimizer && has_optimizer_state) optimizer->set_steps(state.optimizer_steps);
@@ -185,13 +202,16 @@ TrainResult train_model(TrainableModel& model, const Dataset& train_set, const D
   Schedule schedule(options.schedule, options.learning_rate, options.schedule_step, options.schedule_gamma,
                           options.plateau_patience);
   double lr = options.learning_rate;
+  if (!options.checkpoint_out.empty()) check_writable(options.checkpoint_out);  // now, not after an epoch
   int first_epoch = 0;
+  ResumeState resumed;
   if (model.resume) {
-    const ResumeState state = model.resume(optimizer);
-    first_epoch = state.next_epoch;
-    if (state.learning_rate > 0) lr = state.learning_rate;
+    resumed = model.resume(optimizer);
+    first_epoch = resumed.next_epoch;
+    if (resumed.learning_rate > 0) lr = resumed.learning_rate;
     schedule = Schedule(options.schedule, lr, options.schedule_step, options.schedule_gamma, options.plateau_patience);
   }
+  const InterruptGuard interrupts;
   MinibatchIterator batches(train_set, options.batch_size, options.seed, options.augmentation);
   std::vector<int> predicted(static_cast<std::size_t>(options.batch_size));
   EarlyStopping stopping(options.patience);
@@ -200,10 +220,20 @@ TrainResult train_model(TrainableModel& model, const Dataset& train_set, const D
 
   for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
     Stopwatch clock;
-    if (model.begin_epoch) model.begin_epoch(epoch);
     batches.begin_epoch(epoch);
     double loss_sum = 0.0, window_sum = 0.0;
     std::int64_t seen = 0, correct = 0, step = 0, window = 0;
+    if (epoch == first_epoch && resumed.next_step > 0) {  // go on where the interrupted run stopped
+      for (; step < resumed.next_step; ++step)
+        if (!batches.next())
+          throw Error("the checkpoint stopped at step " + std::to_string(resumed.next_step) + " of epoch " +
+                      std::to_string(epoch + 1) + ", which has only " + std::to_string(step) +
+                      " steps with this data and batch size");
+      loss_sum = resumed.epoch_loss_sum;
+      seen = resumed.epoch_seen;
+      correct = resumed.epoch_correct;
+    }
+    const std::int64_t seen_before = seen;
     const auto steps_per_epoch = static_cast<double>(batches.batches_per_epoch());
     Progress progress(options.label + " e" + std::to_string(epoch + 1),
                       static_cast<std::size_t>(batches.batches_per_epoch()));
@@ -214,6 +244,7 @@ TrainResult train_model(TrainableModel& model, const Dataset& train_set, const D
       return std::string(text);
     };
     while (batches.next()) {
+      if (model.begin_step) model.begin_step(epoch, step);
       const TensorView<const float> x = batches.images();
       const std::span<const int> labels(batches.labels().data(), batches.labels().size());
       const std::int64_t n = x.dim(0);
@@ -235,7 +266,22 @@ TrainResult train_model(TrainableModel& model, const Dataset& train_set, const D
       ++step;
       if (options.progress && (step & 15) == 0) progress.update(static_cast<std::size_t>(step), status());
       if (!std::isfinite(objective))
-        throw Error("training diverged at epoch " + std::to_string(epoch + 1) + "; try a smaller --lr");
+        throw Error("training diverged at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(step) +
+                    ": the loss is " + (std::isnan(objective) ? "NaN" : "infinite") +
+                    (options.checkpoint_out.empty() ? std::string()
+                                                    : "; " + options.checkpoint_out.string() +
+                                                          " is left as the last good epoch saved it") +
+                    "; try a smaller --lr");
+      if (const int signal = pending_interrupt()) {
+        if (options.progress) progress.finish(status());
+        std::string where = signal_name(signal) + " during epoch " + std::to_string(epoch + 1) + " after step " +
+                            std::to_string(step) + " of " + std::to_string(batches.batches_per_epoch());
+        if (!model.end_epoch || options.checkpoint_out.empty())
+          throw Interrupted(signal, where + ": stopped; no checkpoint is written by this run");
+        model.end_epoch(ResumeState{epoch, lr, optimizer.steps(), step, loss_sum, seen, correct}, optimizer);
+        throw Interrupted(signal, where + ": saved " + options.checkpoint_out.string() + "; resume with --resume " +
+                                      options.checkpoint_out.string() + " (and the same --seed and --threads)");
+      }
     }
     const double seconds = clock.seconds();
     if (options.progress) progress.finish(status());
@@ -246,11 +292,18 @@ TrainResult train_model(TrainableModel& model, const Dataset& train_set, const D
     rec.validation_accuracy = validation.size() ? model.evaluate(validation) : rec.train_accuracy;
     rec.learning_rate = lr;
     rec.seconds = seconds;
-    rec.images_per_second = static_cast<double>(seen) / seconds;
+    rec.images_per_second = static_cast<double>(seen - seen_before) / seconds;
     result.epochs.push_back(rec);
     if (stopping.update(epoch, rec.validation_accuracy) && options.patience > 0 && model.keep_best) model.keep_best();
     lr = schedule.after_epoch(epoch, rec.validation_accuracy);
-    if (model.end_epoch) model.end_epoch(ResumeState{epoch + 1, lr, optimizer.steps()}, optimizer);
+    if (model.end_epoch) {
+      for (const auto& p : model.params)  // a step can leave the weights non-finite with a finite loss
+        for (float v : p.value)
+          if (!std::isfinite(v))
+            throw Error("training diverged in epoch " + std::to_string(epoch + 1) + ": " + p.name +
+                        " holds a non-finite value; the checkpoint is not overwritten; try a smaller --lr");
+      model.end_epoch(ResumeState{epoch + 1, lr, optimizer.steps()}, optimizer);
+    }
     if (on_epoch) on_epoch(rec);
     if (stopping.should_stop()) {
       result.stopped_early = true;
@@ -272,7 +325,7 @@ TrainResult train(Classifier<float>& net, const Dataset& train_set, const Datase
   ClassifierWorkspace<float> ws;
   ws.prepare(net, options.batch_size);
   Classifier<float> best = net;
-  Rng dropout_rng(epoch_seed(options.seed, 0, 1));
+  Rng dropout_rng(step_seed(options.seed, 0, 0));
   TrainableModel model;
   model.params = net.params();
   const Shape image = train_set.images.shape();
@@ -281,7 +334,7 @@ TrainResult train(Classifier<float>& net, const Dataset& train_set, const Datase
   model.width = static_cast<int>(image[3]);
   model.forward_backward = [&](TensorView<const float> x, std::span<const int> labels, double l2,
                                std::span<int> predicted) {
-    // Dropout masks come from a stream seeded by (seed, epoch): a resumed run draws the same ones.
+    // Dropout masks come from a stream seeded by (seed, epoch, step): a resumed run draws the same ones.
     classifier_forward<float>(net, ws, flat(x), Mode::Train, dropout_rng);
     const float objective = classifier_backward<float>(net, ws, flat(x), labels, static_cast<float>(l2));
     predictions<float>(ws, predicted);
@@ -290,7 +343,7 @@ TrainResult train(Classifier<float>& net, const Dataset& train_set, const Datase
   model.evaluate = [&](const Dataset& data) { return evaluate(net, data); };
   model.keep_best = [&] { best = net; };
   model.restore_best = [&] { net = std::move(best); };
-  model.begin_epoch = [&](int epoch) { dropout_rng = Rng(epoch_seed(options.seed, epoch, 1)); };
+  model.begin_step = [&](int epoch, std::int64_t step) { dropout_rng = Rng(step_seed(options.seed, epoch, step)); };
   if (!resume_from.empty())
     model.resume = [&](Optimizer<float>& optimizer) { return load_checkpoint(resume_from, net, &optimizer); };
   if (!options.checkpoint_out.empty())

@@ -60,6 +60,8 @@ TrainOptions options_from_flags(const cli::TrainingFlags& flags, std::uint64_t s
 // masks and the layers' other draws): a resumed run draws what the
 // uninterrupted one drew.
 std::uint64_t epoch_seed(std::uint64_t seed, int epoch, std::uint64_t purpose);
+// The seed of the dropout masks of one step.
+std::uint64_t step_seed(std::uint64_t seed, int epoch, std::int64_t step);
 
 struct EpochRecord {
   int epoch = 0;
@@ -81,6 +83,11 @@ struct ResumeState {
   int next_epoch = 0;
   double learning_rate = 0;
   std::int64_t optimizer_steps = 0;
+  // A run interrupted part-way through next_epoch: the steps of it already
+  // taken, and the sums its record is made of.
+  std::int64_t next_step = 0;
+  double epoch_loss_sum = 0;
+  std::int64_t epoch_seen = 0, epoch_correct = 0;
 };
 
 // What the training loop needs of a model, whatever its type (this
@@ -99,16 +106,23 @@ struct TrainableModel {
   // Before the first epoch, with the optimiser: where to start (a checkpoint
   // loaded into the model and the optimiser; learning_rate 0 = options').
   std::function<ResumeState(Optimizer<float>&)> resume;
-  // At the start of every epoch (the classifier reseeds its dropout masks).
-  std::function<void(int epoch)> begin_epoch;
-  // After every epoch's schedule step, with the next epoch's learning rate
-  // (the classifier saves its checkpoint here).
+  // Before every step (the models reseed their dropout masks from
+  // step_seed, so that a run resumed at any step draws what the
+  // uninterrupted one drew).
+  std::function<void(int epoch, std::int64_t step)> begin_step;
+  // After every epoch's schedule step, with the next epoch's learning rate,
+  // and when the run is interrupted, with where it stands (the models save
+  // their checkpoints here).
   std::function<void(const ResumeState& next, Optimizer<float>&)> end_epoch;
 };
 
 // The loop for any TrainableModel: one optimiser step per batch, validation
 // after each epoch, `on_epoch` after every epoch. With patience > 0 the best
-// weights are restored at the end.
+// weights are restored at the end. It refuses to start when the checkpoint
+// cannot be written; it stops with nn::Error naming the epoch and step when
+// the loss is not finite (the last checkpoint stays as it was), and with
+// nn::Interrupted on SIGINT or SIGTERM after saving a checkpoint mid-epoch
+// (nn/interrupt.hpp).
 TrainResult train_model(TrainableModel& model, const Dataset& train, const Dataset& validation,
                         const TrainOptions& options, const std::function<void(const EpochRecord&)>& on_epoch = {});
 

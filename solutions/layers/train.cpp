@@ -165,8 +165,8 @@ ch05::TrainResult train(Network<float>& net, const Dataset& train_set, const Dat
   model.evaluate = [&](const Dataset& data) { return evaluate(net, data, options.batch_size); };
   model.keep_best = [&] { best = snapshot(net); };
   model.restore_best = [&] { restore(net, best); };
-  // Dropout masks come from a stream seeded by (seed, epoch): a resumed run draws the same ones.
-  model.begin_epoch = [&](int epoch) { net.seed(ch05::epoch_seed(options.seed, epoch, 1)); };
+  // Dropout masks come from a stream seeded by (seed, epoch, step): a run resumed at any step draws the same ones.
+  model.begin_step = [&](int epoch, std::int64_t step) { net.seed(ch05::step_seed(options.seed, epoch, step)); };
   if (!resume_from.empty())
     model.resume = [&](ch05::Optimizer<float>& optimizer) { return load(resume_from, net, &optimizer); };
   if (!options.checkpoint_out.empty())

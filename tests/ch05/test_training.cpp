@@ -3,10 +3,12 @@
 // stopping, resuming, and a training step that allocates nothing.
 // These tests grade exercises 5.1–5.3 (and need chapters 2–3 done).
 #include <atomic>
+#include <csignal>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <ios>
 #include <limits>
 #include <new>
@@ -16,6 +18,7 @@
 
 #include "ch05/train.hpp"
 #include "nn/gradcheck.hpp"
+#include "nn/interrupt.hpp"
 #include "nn/threads.hpp"
 #include "test_util.hpp"
 
@@ -335,6 +338,93 @@ TEST_CASE("ex5.1 a resumed run equals the uninterrupted one bit for bit", "[ch05
     REQUIRE(std::equal(straight.weight[k].begin(), straight.weight[k].end(), resumed.weight[k].begin()));
     REQUIRE(std::equal(straight.bias[k].begin(), straight.bias[k].end(), resumed.bias[k].begin()));
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("ex5.1 a run interrupted by SIGINT mid-epoch saves a checkpoint from which it resumes bit for bit",
+          "[ch05][ex5.1][checkpoint][failures]") {
+  const Dataset train_set = quadrants(300, 4), val = quadrants(100, 5);
+  const auto dir = std::filesystem::temp_directory_path() / ("nn_interrupt_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  TrainOptions t;
+  t.batch_size = 32;  // 10 steps an epoch
+  t.optimizer.kind = OptimizerKind::Momentum;
+  t.learning_rate = 0.02;
+  t.augmentation.mirror = true;
+  t.progress = false;
+  t.epochs = 3;
+  auto fresh = [] {
+    Rng rng(9);
+    return make_classifier<float>({16, 10, 4}, ch02::Activation::relu(), 0.3, Init::He, rng);  // with dropout
+  };
+  Classifier<float> straight = fresh();
+  const TrainResult whole = train(straight, train_set, val, t);
+
+  Classifier<float> interrupted = fresh();
+  t.checkpoint_out = dir / "ckpt.safetensors";
+  t.trace_every = 1;
+  int steps = 0;
+  t.on_trace = [&](double, double) {
+    if (++steps == 14) std::raise(SIGINT);  // the fourth step of the second epoch
+  };
+  try {
+    train(interrupted, train_set, val, t);
+    FAIL("the run was not interrupted");
+  } catch (const Interrupted& e) {
+    CHECK(e.signal() == SIGINT);
+    CHECK_THAT(e.what(), Catch::Contains("SIGINT during epoch 2 after step 4 of 10") &&
+                             Catch::Contains("resume with --resume " + t.checkpoint_out.string()));
+  }
+  CHECK(steps == 14);  // the step in flight finished, no other began
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path().filename().string());
+  CHECK(files == std::vector<std::string>{"ckpt.safetensors"});  // saved whole, no temporary left
+
+  Classifier<float> resumed = fresh();
+  t.on_trace = {};
+  t.checkpoint_out.clear();
+  const TrainResult rest = train(resumed, train_set, val, t, {}, dir / "ckpt.safetensors");
+  for (int i = 0; i < straight.layers(); ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    REQUIRE(std::equal(straight.weight[k].begin(), straight.weight[k].end(), resumed.weight[k].begin()));
+    REQUIRE(std::equal(straight.bias[k].begin(), straight.bias[k].end(), resumed.bias[k].begin()));
+  }
+  // The second epoch's record is made of both halves.
+  REQUIRE(rest.epochs.size() == 2);
+  CHECK(rest.epochs[0].train_loss == whole.epochs[1].train_loss);
+  CHECK(rest.epochs[0].train_accuracy == whole.epochs[1].train_accuracy);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("ex5.1 a run whose loss becomes NaN stops naming the epoch and step and keeps the last checkpoint",
+          "[ch05][ex5.1][checkpoint][failures]") {
+  const Dataset train_set = quadrants(300, 4), val = quadrants(100, 5);
+  const auto dir = std::filesystem::temp_directory_path() / ("nn_diverge_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  TrainOptions t;
+  t.batch_size = 32;
+  t.optimizer.kind = OptimizerKind::Sgd;
+  t.learning_rate = 0.05;
+  t.progress = false;
+  t.epochs = 1;
+  t.checkpoint_out = dir / "ckpt.safetensors";
+  Rng rng(10);
+  Classifier<float> net = make_classifier<float>({16, 10, 4}, ch02::Activation::relu(), 0.0, Init::He, rng);
+  train(net, train_set, val, t);  // one good epoch, saved
+  const auto read = [&] {
+    std::ifstream in(t.checkpoint_out, std::ios::binary);
+    return std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  };
+  const std::string good = read();
+  t.learning_rate = 1e30;  // the weights overflow within a few steps
+  t.epochs = 2;
+  CHECK_THROWS_WITH(train(net, train_set, val, t, {}, {}),
+                    Catch::Contains("training diverged at epoch 1, step") &&
+                        Catch::Contains(t.checkpoint_out.string() + " is left as the last good epoch saved it"));
+  CHECK(read() == good);
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path().filename().string());
+  CHECK(files == std::vector<std::string>{"ckpt.safetensors"});
   std::filesystem::remove_all(dir);
 }
 

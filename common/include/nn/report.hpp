@@ -13,6 +13,13 @@
 
 namespace nn {
 
+// Makes `folder` (and its parents) if needed and proves that a file can be
+// written in it, by writing and removing one; otherwise nn::Error naming the
+// folder and the reason. Programs call it before a long run, not after it.
+void check_writable_folder(const std::filesystem::path& folder);
+// The same for the folder of `file`, and `file` itself must not be a folder.
+void check_writable(const std::filesystem::path& file);
+
 // Writes a CSV file with a header row. Values are written with enough digits
 // to read back the same float.
 class CsvWriter {
