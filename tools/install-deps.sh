@@ -19,6 +19,8 @@ PACKAGES=(
   libgnuplot-iostream-dev libboost-iostreams-dev libboost-filesystem-dev gnuplot-nox
   # data: Fashion-MNIST as gzipped IDX files under /usr/share/datasets/fashion-mnist/
   dataset-fashion-mnist zlib1g-dev
+  # the fuzz targets of the parsers (CI, fuzz/run.sh): clang and its libFuzzer runtime
+  clang libclang-rt-dev
   # comparison points for the benchmarks only (never linked by the course)
   libopenblas-dev libdnnl-dev
   # PyTorch, the reference of the parity tests (ch08; about 1 GB) and of the
