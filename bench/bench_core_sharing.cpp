@@ -11,8 +11,8 @@
 //                 (as a product that needs the whole matrix does), so every
 //                 write has to take a line back from the other core.
 // The core-to-core round trip is printed before and after: these costs
-// depend on where the host puts the two vCPUs (chapter 5's README has the
-// figures for vCPUs far apart).
+// depend on where the host puts the two vCPUs (on one physical core, or far
+// apart), so compare the three splits within one run.
 //
 //   bench_core_sharing [--repeats 7] [--calls 400]
 #include <cstdio>

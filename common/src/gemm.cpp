@@ -115,8 +115,8 @@ int busiest_part(int extent, int tile_size, int parts) {
 // The kernel's work on `cols` columns, in columns of full-width tiles: the
 // columns go in tiles as blocked_slice cuts them (panel_width), and a tile
 // narrower than NR keeps fewer FMAs in flight per broadcast of A: each vector
-// it lacks still costs half of one (on one thread, 64×64×256 NT ran at 0.82
-// of 64×128×256's speed when 64 went as 48 + 16).
+// it lacks still costs half of one (on one thread, 64×64×256 NT with its 64
+// columns cut as 48 + 16 runs at 0.82 of 64×128×256's speed).
 double column_work(int cols, Tile tile) {
   double work = 0.0;
   for (int j = 0, w; j < cols; j += w) {
@@ -132,14 +132,15 @@ double column_work(int cols, Tile tile) {
 // thread packs all of A and its share of B; by rows, all of B and its share
 // of A. Packing one element costs about as much as 30 flops of the kernel:
 // with that figure the model picks the faster split on every course shape
-// and square that was timed both ways on two threads and differed by more
-// than the noise (AlexNet conv1 by columns: 1.24x; 128² by rows: 1.35x).
-// Having the threads pack the operand they all need once, half each, and
-// meet at a barrier was tried and dropped: two-thread 64×128×256 NT ran at
-// 0.75x and 128² at 0.91x, the chapter-5 training step at 0.97x. The copy is
-// cheap; what costs is moving the lines, and the half packed by the other
-// core has to come from its cache, while a thread packing its own copy reads
-// an input that both caches usually hold already.
+// and square whose two splits differ by more than the noise on two threads
+// (AlexNet conv1 by columns: 1.24x; 128² by rows: 1.35x).
+// Each thread packs its own copy of the operand they all need, rather than
+// half of it each with a barrier before the kernels: shared that way,
+// two-thread 64×128×256 NT runs at 0.75x, 128² at 0.91x and the chapter-5
+// training step at 0.97x. The copy is cheap; what costs is moving the lines,
+// and the half packed by the other core has to come from its cache, while a
+// thread packing its own copy reads an input that both caches usually hold
+// already.
 double split_cost(int M, int N, int K, Tile tile, int parts, bool by_columns) {
   constexpr double kPackFlops = 30.0;
   if (by_columns) {
@@ -163,9 +164,9 @@ double split_cost(int M, int N, int K, Tile tile, int parts, bool by_columns) {
 // own cache instead of fetching them from the other core's every step.
 // Only for an operand that can stay in the two cores' caches from one step
 // to the next (at most 2^18 floats, 1 MiB): a bigger one comes from memory
-// whichever core touched it last, and then the model's choice stands (AlexNet
-// conv1's 363×3025×96 TN input gradient ran at 0.94x by rows, conv3's
-// 384×2304×169 NT weight gradient at 0.97x).
+// whichever core touched it last, and then the model's choice stands (by
+// rows, AlexNet conv1's 363×3025×96 TN input gradient runs at 0.94x of the
+// model's split, conv3's 384×2304×169 NT weight gradient at 0.97x).
 int contiguous_split(Trans ta, Trans tb, int M, int N, int K) {
   const double a = static_cast<double>(M) * K, b = static_cast<double>(K) * N, c = static_cast<double>(M) * N;
   if (std::max({a, b, c}) > static_cast<double>(1 << 18)) return 0;
@@ -180,9 +181,9 @@ constexpr double kMinSplitFlops = 2.0e6;
 Split choose_split(Trans ta, Trans tb, int M, int N, int K, Tile tile, int wanted) {
   // Below about 20 µs of work (2·10⁶ flops) a second thread gains little and
   // waking it can cost more (on a busy machine, when the other thread has
-  // been descheduled, much more). Above it, splitting pays: the chapter-5
-  // MLP's 64×128×256 layers took a fifth of a two-thread step on one thread
-  // when this bound was 2·10⁷.
+  // been descheduled, much more). Above it, splitting pays: with a bound of
+  // 2·10⁷ the chapter-5 MLP's 64×128×256 layers would stay on one thread and
+  // take a fifth of a two-thread training step.
   const double flops = 2.0 * M * static_cast<double>(N) * K;
   if (wanted <= 1 || flops < kMinSplitFlops) return {1, true};
   const int col_tiles = (N + tile.nv - 1) / tile.nv;
@@ -194,9 +195,9 @@ Split choose_split(Trans ta, Trans tb, int M, int N, int K, Tile tile, int wante
     // Within 10 % by the model, the split that keeps each thread on its own
     // block of the biggest operand. In the chapter-5 training step this
     // turns the second layer's 64×128×256 NT forward product to columns and
-    // its 128×256×64 TN weight gradient to rows (the model had them 4 % the
-    // other way round); two threads, per call inside the step: 33 → 26–28 µs
-    // and 31 → 25–26 µs (two runs).
+    // its 128×256×64 TN weight gradient to rows (the cost model alone puts
+    // each 4 % the other way); two threads, per call inside the step: 26–28
+    // µs instead of 33, and 25–26 µs instead of 31.
     const int contiguous = contiguous_split(ta, tb, M, N, K);
     if (contiguous == 1 && by_cols < 1.1 * by_rows) return {wanted, true};
     if (contiguous == -1 && by_rows < 1.1 * by_cols) return {wanted, false};

@@ -7,10 +7,11 @@
 // whose gradient has become exactly zero (a ReLU unit that no longer fires,
 // a pixel that is almost always black) keeps a velocity that shrinks by μ
 // every step, and a few hundred steps later it is subnormal and stays there
-// for another few hundred. Measured on the chapter-5 MLP (784-256-128-10,
-// batch 64, the same batch repeated): 4.6 % of the optimiser's state was
-// subnormal after 3,300 steps, and the optimiser step took twice as long as
-// without them.
+// for another few hundred. On the chapter-5 MLP (784-256-128-10, batch 64,
+// the same batch repeated) a few per cent of the optimiser's state turns
+// subnormal within a few thousand steps, enough to double the time of the
+// optimiser step (the test of FlushSubnormals in tests/ch05 makes such a
+// velocity).
 //
 // While a FlushSubnormals object lives, the calling thread's SSE/AVX unit
 // treats subnormal inputs as zero (DAZ) and writes zero where a result would

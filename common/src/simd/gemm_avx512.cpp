@@ -98,10 +98,10 @@ template <int R, int V, bool kCopy = false>
 // panel's last row. Fetch the same row of the next panel instead, which the
 // next call reads, and leave out the fetch two panels ahead into L2, whose
 // instructions then cost more than it brings. A separate instantiation, so
-// the longer panels' loop is unchanged (with the choice made inside the one
-// loop, LeNet conv2's 16×6400×150 lost 3 %). Paired medians against the
-// previous kernel: 6×50176×25 (B in L3) 1.16x over 11 rounds, 6×2048×25
-// (B in L2) 1.14x over 9.
+// the longer panels' loop carries no test for it (deciding inside the one
+// loop costs LeNet conv2's 16×6400×150 3 %). Paired medians against the
+// rows-ahead prefetch on these short panels: 6×50176×25 (B in L3) 1.16x over
+// 11 rounds, 6×2048×25 (B in L2) 1.14x over 9.
 template <int R, int V, BSource kSource, bool kShort = false>
 [[gnu::always_inline]] inline void k_loop(__m512 (&acc)[R][V], int kc, const float* a, const float* b,
                                           long b_stride, float* out, FetchCursor* fetch = nullptr,
@@ -151,8 +151,8 @@ template <int R, int V, BSource kSource, bool kShort = false>
 template <bool kMasked>
 [[gnu::always_inline]] inline void store_vector(float* cv, __m512 acc, __m512 va, __m512 vb, bool scale,
                                                 bool read_c, __mmask16 mask) {
-  // alpha·acc + (beta·C), rounded as before the alpha == 1 shortcut (1·acc
-  // is exact, so skipping the multiply changes no bit).
+  // alpha·acc + (beta·C), rounded the same with or without the alpha == 1
+  // shortcut (1·acc is exact, so skipping the multiply changes no bit).
   __m512 out;
   if (read_c) {
     const __m512 bc = _mm512_mul_ps(vb, kMasked ? _mm512_maskz_loadu_ps(mask, cv) : _mm512_loadu_ps(cv));
@@ -248,15 +248,15 @@ constexpr std::array<std::array<std::array<MicroFn, kVectors>, kMR>, 5> kMicro =
 struct Avx512Kernel {
   static constexpr int MR = kMR, NR = kNR, NV = 16;
   // Chosen by measurement (bench_gemm against oneDNN on squares and the
-  // AlexNet shapes): KC = 128, whose 24 KiB B micro-panel stays in L1, lost
-  // to longer ones; with a longer KC the panel streams from L2 in order,
-  // which the hardware prefetcher follows, and C is read and written less
-  // often. KC = 512 (a 96 KiB panel; the A block, MC×KC, 480 KiB, stays in
-  // the 1 MiB L2) against 384, one thread, paired medians of 9 rounds: 2048²
-  // 183 → 190 GFLOP/s, 1024² 206 → 209, 512² 205 → 210, AlexNet conv1's
-  // weight gradient 183 → 185, conv2 and conv3 unchanged; shapes with K ≤ 512
-  // have the same K blocks either way.
-  // Tiles of 12×32, 14×32 and 6×64 were tried as well: none beat 8×48.
+  // AlexNet shapes). A KC of 128, whose 24 KiB B micro-panel stays in L1, is
+  // slower than longer ones: with a longer KC the panel streams from L2 in
+  // order, which the hardware prefetcher follows, and C is read and written
+  // less often. KC = 512 (a 96 KiB panel; the A block, MC×KC, 480 KiB, stays
+  // in the 1 MiB L2) against 384, one thread, paired medians of 9 rounds:
+  // 2048² 190 against 183 GFLOP/s, 1024² 209 against 206, 512² 210 against
+  // 205, AlexNet conv1's weight gradient 185 against 183, conv2 and conv3 the
+  // same; shapes with K ≤ 512 have the same K blocks either way.
+  // Register tiles of 12×32, 14×32 and 6×64 are no faster than 8×48.
   static constexpr int KC = 512, MC = 240, NC = 3072;
   static void pack_t8(const float* src, long ld, int rows, int kc, float* dst, long dst_stride) {
     pack_t8_avx(src, ld, rows, kc, dst, dst_stride);

@@ -321,11 +321,13 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
           // reads. Both are rows far apart, which the hardware prefetcher
           // does not follow, so while this panel's row tiles compute, each
           // fetches a share of those rows into L2, at a steady rate; the
-          // next micro_copy then leaves out its own fetch into L2, which came
-          // as a burst of a whole panel from memory in one call of the eight.
-          // AlexNet FC6 (64×4096×9216, B 151 MB), one thread: 155 → 180
-          // GFLOP/s stand-alone (9 interleaved rounds; oneDNN 179 in the same
-          // rounds); its weight gradient (NT) and AlexNet conv2's gain 3–4 %.
+          // next micro_copy then leaves out its own fetch into L2, which
+          // would come as a burst of a whole panel from memory in one call
+          // out of eight, more misses than a core keeps in flight. AlexNet
+          // FC6 (64×4096×9216, B 151 MB), one thread: 180 GFLOP/s stand-alone
+          // this way against 155 with the burst (9 interleaved rounds; oneDNN
+          // 179 in the same rounds); its weight gradient (NT) and AlexNet
+          // conv2's run 3–4 % faster.
           RowFetch next{nullptr, p.ldb, 0, 0};
           if constexpr (kCanFetch)
             if (p.pack_b && ic == m0 && jr + cols < nc && first_row < mc)
@@ -338,8 +340,9 @@ void blocked_slice(const Problem& p, int m0, int m1, int n0, int n1) {
           // L1 (its prefetches fetch them); the next one, at most one more
           // (M ≤ 2·MR), finds them there and runs the loop without the
           // fetches, as for a packed panel: LeNet conv2's 16×6400×150, one
-          // thread, 170–173 → 179–180 GFLOP/s (0.90–0.91 → 0.94–0.95×
-          // oneDNN, three paired runs).
+          // thread, runs at 179–180 GFLOP/s this way against 170–173 with the
+          // fetches (0.94–0.95× oneDNN rather than 0.90–0.91; three paired
+          // runs).
           for (int ir = first_row, t = 0; ir < mc; ir += MR, ++t) {  // loop 1
             const int rows = std::min(MR, mc - ir);
             const float* a = a_pack + static_cast<long>(ir) * kc;
