@@ -2,8 +2,8 @@
 //
 // Every convolution can run as chapter 6's im2col + GEMM (and its backward
 // as chapter 7's GEMMs + col2im). Two shapes common in small networks have
-// faster direct kernels that never build X_col (chapter 8's README measures
-// them):
+// faster direct kernels that never build X_col (bench_lenet5_train times
+// the network that uses both; chapter 8's README explains why they win):
 //
 //   SingleChannel  one input channel (a grey image's first layer), stride 1,
 //                  square F×F, F = 3 or 5, at most 8 filters, rows of at
