@@ -243,7 +243,18 @@ int main(int argc, char** argv) {
     po.width = 1200;
     po.height = 650;
     nn::plot::bars(common.out_dir + "/ladder.png", categories, series, po, lines);
-    std::printf("Wrote %s/ladder.csv and ladder.png\n", common.out_dir.c_str());
+
+    // The headline figures at the largest size: the peak, every row's
+    // GFLOP/s, and nn::gemm on one thread as a share of the peak.
+    nn::CsvWriter summary(common.out_dir + "/summary.csv", {"metric", "value"});
+    const std::string at = " at n = " + std::to_string(sizes.back()) + " (GFLOP/s)";
+    summary.row("FMA peak of one core (GFLOP/s)", {peak});
+    for (const auto& r : rows)
+      if (r.name.rfind("step 1", 0) != 0 && r.name.rfind("step 2", 0) != 0 && r.name.rfind("step 3", 0) != 0)
+        summary.row(r.name + at, {r.gflops.back()});
+    const std::size_t gemm_row = steps.size();
+    if (peak > 0) summary.row("nn::gemm 1 thread at n = " + std::to_string(sizes.back()) + " (% of the peak)", {100.0 * rows[gemm_row].gflops.back() / peak});
+    std::printf("Wrote %s/ladder.csv, ladder.png and summary.csv\n", common.out_dir.c_str());
     return 0;
   });
 }
