@@ -219,6 +219,15 @@ void write_runs(const std::string& csv_path, const std::vector<Run>& runs) {
   CsvWriter trace(csv_path.substr(0, csv_path.size() - 4) + "_trace.csv", {"net", "epoch", "train_loss"});
   for (const Run& r : runs)
     for (const auto& [x, y] : r.trace) trace.row(r.name, {x, y});
+  // Where each net ended: the experiment's result in one small table.
+  CsvWriter final_rows(csv_path.substr(0, csv_path.size() - 4) + "_final.csv",
+                       {"net", "epochs", "train_loss", "train_error", "validation_error", "seconds"});
+  for (const Run& r : runs)
+    if (!r.epochs.empty()) {
+      const auto& e = r.epochs.back();
+      final_rows.row(r.name, {static_cast<double>(e.epoch), e.train_loss, 1.0 - e.train_accuracy,
+                              1.0 - e.validation_accuracy, r.seconds});
+    }
 }
 
 void degradation(const Options& o, const cli::CommonOptions& common, const Dataset& train, const Dataset& validation) {
@@ -257,8 +266,8 @@ void degradation(const Options& o, const cli::CommonOptions& common, const Datas
   po.ylabel = "softmax cross-entropy (mean over a few steps)";
   po.log_y = true;
   plot::lines(common.out_dir + "/degradation_loss.png", loss, po);
-  std::printf("wrote %s/degradation.csv, degradation_trace.csv, degradation.png (training error per epoch) and\n"
-              "  degradation_loss.png (the loss every few steps)\n",
+  std::printf("wrote %s/degradation.csv, degradation_trace.csv, degradation_final.csv, degradation.png (training\n"
+              "  error per epoch) and degradation_loss.png (the loss every few steps)\n",
               common.out_dir.c_str());
 }
 
@@ -294,7 +303,8 @@ void batchnorm(const Options& o, const cli::CommonOptions& common, const Dataset
   po.ylabel = "training loss (mean over a few steps)";
   po.log_y = true;
   plot::lines(common.out_dir + "/batchnorm.png", loss, po);
-  std::printf("wrote %s/batchnorm.csv, batchnorm_trace.csv and batchnorm.png\n", common.out_dir.c_str());
+  std::printf("wrote %s/batchnorm.csv, batchnorm_trace.csv, batchnorm_final.csv and batchnorm.png\n",
+              common.out_dir.c_str());
 }
 
 void train_resnet(const Options& o, const cli::CommonOptions& common, const TrainTest& data,
