@@ -19,25 +19,19 @@
 #include "nn/interrupt.hpp"
 #include "nn/report.hpp"
 #include "nn/safetensors.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() : path(fs::temp_directory_path() / ("nn_failures_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::vector<std::string> names() const {
-    std::vector<std::string> all;
-    for (const auto& e : fs::directory_iterator(path)) all.push_back(e.path().filename().string());
-    return all;
-  }
-};
+// The names of the files in a folder.
+std::vector<std::string> names(const fs::path& dir) {
+  std::vector<std::string> all;
+  for (const auto& e : fs::directory_iterator(dir)) all.push_back(e.path().filename().string());
+  return all;
+}
 
 // RLIMIT_FSIZE lowered for the guard's life: a write past it fails with
 // EFBIG (SIGXFSZ, which would end the process, is ignored meanwhile).
@@ -61,7 +55,7 @@ struct FileSizeLimit {
 
 TEST_CASE("a checkpoint save that runs out of disk reports it, keeps the previous checkpoint and leaves no temporary file",
           "[ch05][failures][checkpoint]") {
-  TempDir dir;
+  test::TempDir dir("nn_failures");
   const fs::path path = dir.path / "checkpoint.safetensors";
   std::vector<float> first(1000, 1.0f), second(1000, 2.0f);
   save_safetensors(path, {{"w", {1000}, first}});
@@ -72,7 +66,7 @@ TEST_CASE("a checkpoint save that runs out of disk reports it, keeps the previou
                       Catch::Contains("cannot write checkpoint") && Catch::Contains("File too large") &&
                           Catch::Contains("the previous " + path.string() + " is untouched"));
   }
-  CHECK(dir.names() == std::vector<std::string>{"checkpoint.safetensors"});
+  CHECK(names(dir.path) == std::vector<std::string>{"checkpoint.safetensors"});
   CHECK(fs::file_size(path) == size);
   std::vector<float> back(1000, 0.0f);
   load_safetensors(path, {{"w", {1000}, back}});
@@ -81,7 +75,7 @@ TEST_CASE("a checkpoint save that runs out of disk reports it, keeps the previou
 
 TEST_CASE("an output folder or checkpoint path that cannot be written is an error before any work",
           "[ch05][failures]") {
-  TempDir dir;
+  test::TempDir dir("nn_failures");
   const fs::path file = dir.path / "a-file";
   std::ofstream(file) << "x";
   CHECK_THROWS_WITH(check_writable_folder(file / "out"), Catch::Contains((file / "out").string()) &&
@@ -90,7 +84,7 @@ TEST_CASE("an output folder or checkpoint path that cannot be written is an erro
   CHECK_THROWS_WITH(check_writable(dir.path), Catch::Contains("is a folder"));
   check_writable_folder(dir.path / "new" / "deeper");  // made, and writable
   CHECK(fs::is_directory(dir.path / "new" / "deeper"));
-  CHECK(dir.names().size() == 2);  // the probe file is gone
+  CHECK(names(dir.path).size() == 2);  // the probe file is gone
   if (::geteuid() != 0) {  // root writes into read-only folders
     fs::create_directories(dir.path / "ro");
     fs::permissions(dir.path / "ro", fs::perms::owner_read | fs::perms::owner_exec);
@@ -120,7 +114,7 @@ TEST_CASE("an output folder or checkpoint path that cannot be written is an erro
 
 TEST_CASE("a program asked to write into a folder it cannot make stops at once with the reason",
           "[ch05][failures]") {
-  TempDir dir;
+  test::TempDir dir("nn_failures");
   const fs::path file = dir.path / "a-file";
   std::ofstream(file) << "x";
   CLI::App app("test");
@@ -141,7 +135,7 @@ TEST_CASE("a program asked to write into a folder it cannot make stops at once w
 TEST_CASE("a program stopped by SIGINT or SIGTERM exits with 128 + the signal's number", "[ch05][failures]") {
   for (int signal : {SIGINT, SIGTERM}) {
     CLI::App app("test");
-    TempDir dir;
+    test::TempDir dir("nn_failures");
     cli::CommonOptions options(dir.path.string());
     cli::add_common_options(app, options);
     std::vector<std::string> args{"prog"};

@@ -12,20 +12,12 @@
 #include "nn/error.hpp"
 #include "nn/rng.hpp"
 #include "nn/safetensors.hpp"
+#include "test_util.hpp"
 
 using namespace nn;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() : path(fs::temp_directory_path() / ("nn_st_test_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -47,7 +39,7 @@ std::string handmade(const std::string& header, std::size_t data_bytes) {
 }  // namespace
 
 TEST_CASE("safetensors: round trip is bit-exact and keeps metadata", "[ch05][safetensors]") {
-  TempDir dir;
+  test::TempDir dir("nn_st_test");
   Rng rng(1);
   std::vector<float> w(6 * 4), b(6);
   for (auto& v : w) v = static_cast<float>(rng.normal());
@@ -72,7 +64,7 @@ TEST_CASE("safetensors: round trip is bit-exact and keeps metadata", "[ch05][saf
 }
 
 TEST_CASE("safetensors: a wrong model is rejected and nothing is overwritten", "[ch05][safetensors]") {
-  TempDir dir;
+  test::TempDir dir("nn_st_test");
   std::vector<float> w(8, 1.0f), b(2, 2.0f);
   save_safetensors(dir.path / "m.safetensors", {{"fc.weight", {2, 4}, w}, {"fc.bias", {2}, b}});
   std::vector<float> wrong(12, 7.0f), bias(2, 7.0f);
@@ -88,7 +80,7 @@ TEST_CASE("safetensors: a wrong model is rejected and nothing is overwritten", "
 }
 
 TEST_CASE("safetensors: malformed files are rejected with the reason", "[ch05][safetensors]") {
-  TempDir dir;
+  test::TempDir dir("nn_st_test");
   const fs::path p = dir.path / "bad.safetensors";
   SECTION("offsets that lie beyond the data") {
     write_all(p, handmade(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,64]}})", 8));
@@ -138,7 +130,7 @@ TEST_CASE("safetensors: malformed files are rejected with the reason", "[ch05][s
 }
 
 TEST_CASE("safetensors: an interrupted save leaves the previous checkpoint intact", "[ch05][safetensors]") {
-  TempDir dir;
+  test::TempDir dir("nn_st_test");
   const fs::path p = dir.path / "ckpt.safetensors";
   std::vector<float> old_w(4, 1.0f), new_w(4, 2.0f);
   save_safetensors(p, {{"w", {4}, old_w}});
@@ -157,7 +149,7 @@ TEST_CASE("safetensors: an interrupted save leaves the previous checkpoint intac
 
 TEST_CASE("checkpoint metadata that is not a number in range is refused and the model keeps its values",
           "[ch05][safetensors][checkpoint]") {
-  TempDir dir;
+  test::TempDir dir("nn_st_test");
   const fs::path p = dir.path / "meta.safetensors";
   Tensor<float> w(Shape{2, 3});
   for (std::int64_t i = 0; i < w.size(); ++i) w.data()[i] = static_cast<float>(i);
