@@ -122,6 +122,14 @@ struct TempDir {
   ~TempDir() { std::filesystem::remove_all(path); }
 };
 
+// The names of the entries of a folder (what a test expects to be left there).
+inline std::vector<std::string> file_names(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 // n floats drawn uniformly from [−1, 1).
 inline std::vector<float> random_floats(Rng& rng, std::size_t n) {
   std::vector<float> v(n);

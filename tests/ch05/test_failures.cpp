@@ -26,13 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The names of the files in a folder.
-std::vector<std::string> names(const fs::path& dir) {
-  std::vector<std::string> all;
-  for (const auto& e : fs::directory_iterator(dir)) all.push_back(e.path().filename().string());
-  return all;
-}
-
 // RLIMIT_FSIZE lowered for the guard's life: a write past it fails with
 // EFBIG (SIGXFSZ, which would end the process, is ignored meanwhile).
 struct FileSizeLimit {
@@ -66,7 +59,7 @@ TEST_CASE("a checkpoint save that runs out of disk reports it, keeps the previou
                       Catch::Contains("cannot write checkpoint") && Catch::Contains("File too large") &&
                           Catch::Contains("the previous " + path.string() + " is untouched"));
   }
-  CHECK(names(dir.path) == std::vector<std::string>{"checkpoint.safetensors"});
+  CHECK(test::file_names(dir.path) == std::vector<std::string>{"checkpoint.safetensors"});
   CHECK(fs::file_size(path) == size);
   std::vector<float> back(1000, 0.0f);
   load_safetensors(path, {{"w", {1000}, back}});
@@ -84,7 +77,7 @@ TEST_CASE("an output folder or checkpoint path that cannot be written is an erro
   CHECK_THROWS_WITH(check_writable(dir.path), Catch::Contains("is a folder"));
   check_writable_folder(dir.path / "new" / "deeper");  // made, and writable
   CHECK(fs::is_directory(dir.path / "new" / "deeper"));
-  CHECK(names(dir.path).size() == 2);  // the probe file is gone
+  CHECK(test::file_names(dir.path).size() == 2);  // the probe file is gone
   if (::geteuid() != 0) {  // root writes into read-only folders
     fs::create_directories(dir.path / "ro");
     fs::permissions(dir.path / "ro", fs::perms::owner_read | fs::perms::owner_exec);

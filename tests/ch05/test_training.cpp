@@ -376,9 +376,7 @@ TEST_CASE("ex5.1 a run interrupted by SIGINT mid-epoch saves a checkpoint from w
                              Catch::Contains("resume with --resume " + t.checkpoint_out.string()));
   }
   CHECK(steps == 14);  // the step in flight finished, no other began
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path().filename().string());
-  CHECK(files == std::vector<std::string>{"ckpt.safetensors"});  // saved whole, no temporary left
+  CHECK(test::file_names(dir) == std::vector<std::string>{"ckpt.safetensors"});  // saved whole, no temporary left
 
   Classifier<float> resumed = fresh();
   t.on_trace = {};
@@ -422,9 +420,7 @@ TEST_CASE("ex5.1 a run whose loss becomes NaN stops naming the epoch and step an
                     Catch::Contains("training diverged at epoch 1, step") &&
                         Catch::Contains(t.checkpoint_out.string() + " is left as the last good epoch saved it"));
   CHECK(read() == good);
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path().filename().string());
-  CHECK(files == std::vector<std::string>{"ckpt.safetensors"});
+  CHECK(test::file_names(dir) == std::vector<std::string>{"ckpt.safetensors"});
   std::filesystem::remove_all(dir);
 }
 
